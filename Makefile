@@ -1,0 +1,89 @@
+# stackops.hardened — every set-up step a new machine needs is done from here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+VENV        := $(ROOT)/.venv
+BIN         := $(VENV)/bin
+PYTHON      ?= python3
+STAMP       := $(VENV)/.installed
+COLLECTIONS := $(ROOT)/.cache/collections
+LINK        := $(COLLECTIONS)/ansible_collections/stackops/hardened
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_FORCE_COLOR := false
+export PATH := $(BIN):$(PATH)
+
+# Scenarios run by `make test`, in order. `make molecule S=baseline` runs one.
+SCENARIOS ?= baseline baseline-nokey
+S ?= baseline
+
+.PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
+        test demo demo-clean bench changelog build clean
+
+help:
+	@echo "make demo        start a local Debian host container and run site.yml on it"
+	@echo "make demo-clean  remove what make demo started"
+	@echo "make test        lint, sanity, unit tests and every Molecule scenario"
+	@echo "make molecule S=baseline   one Molecule scenario (reuses images and venv)"
+	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(STAMP)
+
+collection: $(LINK)
+$(LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn $(ROOT) $@
+
+docker:
+	@scripts/ensure-docker.sh
+	@scripts/ensure-host-tools.sh
+
+images: docker
+	@tests/images/build.sh
+
+setup: venv collection images
+
+lint: venv collection
+	$(BIN)/ansible-lint --profile production
+
+sanity: venv
+	@scripts/sanity.sh
+
+unit: venv collection
+	$(BIN)/python -m pytest tests/unit -q
+
+molecule: setup
+	cd $(ROOT) && $(BIN)/molecule test -s $(S)
+
+molecule-all: setup
+	@set -e; for s in $(SCENARIOS); do \
+	  echo "=== molecule scenario $$s ==="; \
+	  $(BIN)/molecule test -s $$s; \
+	done
+
+test: setup lint sanity unit molecule-all
+
+demo: setup
+	@scripts/demo.sh up
+
+demo-clean:
+	@scripts/demo.sh clean
+
+bench: setup
+	@$(BIN)/python scripts/bench.py
+
+changelog: venv
+	$(BIN)/antsibull-changelog release
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path $(ROOT)/.cache/dist
+
+clean:
+	rm -rf $(ROOT)/.cache
