@@ -49,7 +49,7 @@ def sshd_settings(host):
     out = host.check_output("sshd -T")
     settings = {}
     for line in out.splitlines():
-        key, _, value = line.partition(" ")
+        key, value = (line.split(" ", 1) + [""])[:2]
         settings.setdefault(key, value)
     return settings
 

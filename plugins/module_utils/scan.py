@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 stackops.hardened developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TCP connect scan of one address, and comparison of its result with the expected open ports.
+
+Non-blocking connects multiplexed with selectors; concurrency is bounded by the open-file
+limit, which is raised towards the hard limit in-process first. Only aim it at hosts you own.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import collections
+import errno
+import ipaddress
+import math
+import re
+import selectors
+import socket
+import struct
+import time
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX
+    resource = None
+
+from ansible_collections.stackops.hardened.plugins.module_utils.exposure import (
+    format_port_list,
+    parse_port_specs,
+)
+
+
+MAX_CONCURRENCY = 4096
+NOFILE_MARGIN = 64
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY)
+_OUT_OF_FILES = (errno.EMFILE, errno.ENFILE)
+_RANGE = re.compile(r'^(\d+)(?:-(\d+))?$')
+_PORTS_ACCEPTED = "use PORT, FIRST-LAST or a comma-separated list of those, with ports 1-65535"
+
+
+def parse_ports(specs):
+    """Sorted unique port numbers from 22, '80', '1-1024', '22,80,8000-8100' or a list of those."""
+    if isinstance(specs, (str, int)) and not isinstance(specs, bool):
+        specs = [specs]
+    if not isinstance(specs, (list, tuple, set)) or not specs:
+        raise ValueError('ports %r is not valid: %s' % (specs, _PORTS_ACCEPTED))
+    ports = set()
+    for spec in specs:
+        if isinstance(spec, bool) or not isinstance(spec, (str, int)):
+            raise ValueError('port spec %r is not valid: %s' % (spec, _PORTS_ACCEPTED))
+        for part in str(spec).split(','):
+            part = part.strip()
+            match = _RANGE.match(part)
+            if not match:
+                raise ValueError('port spec %r is not valid: %s' % (part, _PORTS_ACCEPTED))
+            first = int(match.group(1))
+            last = int(match.group(2)) if match.group(2) else first
+            for port in (first, last):
+                if not 1 <= port <= 65535:
+                    raise ValueError('port %d in %r is out of range: ports are 1-65535' % (port, part))
+            if first > last:
+                raise ValueError('port range %r runs backwards: write it as %d-%d' % (part, last, first))
+            ports.update(range(first, last + 1))
+    return sorted(ports)
+
+
+def validate_target(target):
+    """(address text, socket family) for an IPv4 or IPv6 literal; no name resolution."""
+    try:
+        ip = ipaddress.ip_address(str(target).strip().strip('[]'))
+    except ValueError:
+        raise ValueError('target %r is not an IPv4 or IPv6 address literal (names are not resolved)' % (target,)) from None
+    if ip.is_unspecified or ip.is_multicast:
+        raise ValueError('target %r cannot be scanned: give the unicast address of one host' % (target,))
+    return str(ip), (socket.AF_INET6 if ip.version == 6 else socket.AF_INET)
+
+
+def validate_timeout(timeout):
+    """Seconds per connect as a finite float > 0."""
+    problem = 'timeout %r is not valid: use seconds > 0, e.g. 1.0' % (timeout,)
+    if isinstance(timeout, bool):
+        raise ValueError(problem)
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
+    if math.isnan(value) or math.isinf(value) or value <= 0:
+        raise ValueError(problem)
+    return value
+
+
+def validate_concurrency(concurrency):
+    """Number of connects in flight as an int 1..4096."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ValueError('concurrency %r is not valid: use a whole number 1-%d' % (concurrency, MAX_CONCURRENCY))
+    return concurrency
+
+
+def raise_nofile_limit():
+    """Raise the soft RLIMIT_NOFILE towards the hard limit; return the soft limit now in force."""
+    if resource is None:
+        return 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard
+    if wanted == resource.RLIM_INFINITY:
+        wanted = 1048576
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        for candidate in (wanted, 65536, 16384, 8192, 4096):
+            if candidate <= soft:
+                break
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (candidate, hard))
+                break
+            except (ValueError, OSError):
+                continue
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        soft = 1048576
+    return soft
+
+
+def clamp_concurrency(concurrency, soft_limit, margin=NOFILE_MARGIN):
+    """Concurrency kept below the open-file soft limit minus a margin, at least 1."""
+    margin = min(margin, soft_limit // 2)
+    return max(1, min(concurrency, soft_limit - margin))
+
+
+def _is_self_connect(sock):
+    """True when a loopback connect met itself (source port == target port, TCP simultaneous open)."""
+    try:
+        return sock.getsockname()[:2] == sock.getpeername()[:2]
+    except OSError:
+        return False
+
+
+def _close(sock):
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+def scan_tcp(target, ports, timeout=1.0, concurrency=512):
+    """TCP connect scan of `ports` on `target`.
+
+    Returns a dict: target, open (sorted port list), closed (refused), filtered (no answer
+    within timeout or unreachable), closed_or_filtered, scanned, errors (errno name -> count
+    for unusual failures, counted as filtered), concurrency (after clamping), timeout,
+    duration (seconds).
+    """
+    address, family = validate_target(target)
+    port_list = parse_ports(ports)
+    timeout = validate_timeout(timeout)
+    workers = clamp_concurrency(validate_concurrency(concurrency), raise_nofile_limit())
+
+    sockaddr_extra = (0, 0) if family == socket.AF_INET6 else ()
+    linger = struct.pack('ii', 1, 0)
+    counts = dict(closed=0, filtered=0)
+    errors = collections.Counter()
+    open_ports = []
+    pending = collections.deque(port_list)
+    inflight = collections.OrderedDict()
+    selector = selectors.DefaultSelector()
+
+    def settle(sock, port, code):
+        if code == 0 and _is_self_connect(sock):
+            code = errno.ECONNREFUSED
+        if code == 0:
+            open_ports.append(port)
+        elif code == errno.ECONNREFUSED:
+            counts['closed'] += 1
+        else:
+            counts['filtered'] += 1
+            if code not in (errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN):
+                errors[errno.errorcode.get(code, str(code))] += 1
+
+    started = time.monotonic()
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < workers:
+                port = pending.popleft()
+                try:
+                    sock = socket.socket(family, socket.SOCK_STREAM)
+                except OSError as exc:
+                    if exc.errno in _OUT_OF_FILES and inflight:
+                        pending.appendleft(port)
+                        workers = max(1, len(inflight) - 1)
+                        break
+                    raise
+                try:
+                    sock.setblocking(False)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    code = sock.connect_ex((address, port) + sockaddr_extra)
+                except OSError as exc:
+                    code = exc.errno
+                if code in _IN_PROGRESS:
+                    selector.register(sock, selectors.EVENT_WRITE, port)
+                    inflight[sock.fileno()] = (sock, port, time.monotonic() + timeout)
+                else:
+                    settle(sock, port, code)
+                    _close(sock)
+            if not inflight:
+                continue
+            first_deadline = next(iter(inflight.values()))[2]
+            for key, dummy in selector.select(max(0.0, first_deadline - time.monotonic())):
+                sock, port = inflight.pop(key.fd)[:2]
+                selector.unregister(sock)
+                settle(sock, port, sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+                _close(sock)
+            now = time.monotonic()
+            while inflight:
+                fd, (sock, port, deadline) = next(iter(inflight.items()))
+                if deadline > now:
+                    break
+                del inflight[fd]
+                selector.unregister(sock)
+                _close(sock)
+                counts['filtered'] += 1
+    finally:
+        for entry in inflight.values():
+            _close(entry[0])
+        selector.close()
+
+    return dict(
+        target=address,
+        open=sorted(open_ports),
+        closed=counts['closed'],
+        filtered=counts['filtered'],
+        closed_or_filtered=counts['closed'] + counts['filtered'],
+        scanned=len(port_list),
+        errors=dict(errors),
+        concurrency=workers,
+        timeout=timeout,
+        duration=round(time.monotonic() - started, 3),
+    )
+
+
+def parse_expected_open(expected_open):
+    """Set of TCP ports from specs like 22, '443' or '443/tcp'."""
+    return set(port for port, dummy in parse_port_specs(expected_open, protos=('tcp',), what='expected_open port spec'))
+
+
+def compare_scan(open_ports, expected_open):
+    """(unexpected_open, expected_but_closed), both sorted port lists."""
+    expected = parse_expected_open(expected_open)
+    found = set(int(port) for port in open_ports)
+    return sorted(found - expected), sorted(expected - found)
+
+
+def scan_messages(target, unexpected_open, expected_closed, expected_open):
+    """One line per finding, e.g. '6379/tcp is reachable from outside on 172.17.0.5 (allowed: 22, 80, 443)'."""
+    allowed = format_port_list(set((port, 'tcp') for port in parse_expected_open(expected_open)))
+    messages = ['%d/tcp is reachable from outside on %s (allowed: %s)' % (port, target, allowed) for port in unexpected_open]
+    messages.extend('%d/tcp is expected open on %s but is closed or filtered' % (port, target) for port in expected_closed)
+    return messages
