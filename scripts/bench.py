@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make bench: time site.yml on a fresh dev host.
 
 Prints the first converge time, the idempotent re-run time, the number of task results
