@@ -15,11 +15,11 @@ export ANSIBLE_FORCE_COLOR := false
 export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, in order. `make molecule S=baseline` runs one.
-SCENARIOS ?= baseline baseline-nokey
+SCENARIOS ?= baseline baseline-nokey firewall firewall-refusals
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench changelog build clean
+        test demo demo-clean bench bench-scan changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
@@ -27,6 +27,7 @@ help:
 	@echo "make test        lint, sanity, unit tests and every Molecule scenario"
 	@echo "make molecule S=baseline   one Molecule scenario (reuses images and venv)"
 	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
+	@echo "make bench-scan  port_scan against nmap on a host that resets and one that drops"
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +79,10 @@ demo-clean:
 
 bench: setup
 	@$(BIN)/python scripts/bench.py
+
+bench-scan: setup
+	@scripts/ensure-host-tools.sh nmap curl
+	@$(BIN)/python scripts/bench_scan.py
 
 changelog: venv
 	$(BIN)/antsibull-changelog release

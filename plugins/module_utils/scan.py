@@ -13,8 +13,11 @@ __metaclass__ = type
 import collections
 import errno
 import ipaddress
+import json
 import math
+import os
 import re
+import select
 import selectors
 import socket
 import struct
@@ -141,33 +144,135 @@ def _close(sock):
         pass
 
 
-def scan_tcp(target, ports, timeout=1.0, concurrency=512):
+class _Poller(object):
+    """Readiness of many non-blocking connects: epoll where the kernel has it, else selectors.
+
+    With epoll, a socket leaves the interest set when it is closed, so unregister is free.
+    """
+
+    def __init__(self, size):
+        self._epoll = select.epoll(size + 16) if hasattr(select, 'epoll') else None
+        self._selector = None if self._epoll else selectors.DefaultSelector()
+
+    def register(self, fd):
+        if self._epoll:
+            self._epoll.register(fd, select.EPOLLOUT)
+        else:
+            self._selector.register(fd, selectors.EVENT_WRITE)
+
+    def unregister(self, fd):
+        if self._selector:
+            self._selector.unregister(fd)
+
+    def poll(self, timeout):
+        if self._epoll:
+            return [fd for fd, dummy in self._epoll.poll(timeout)]
+        return [key.fd for key, dummy in self._selector.select(timeout)]
+
+    def close(self):
+        (self._epoll or self._selector).close()
+
+
+def scan_tcp(target, ports, timeout=1.0, concurrency=MAX_CONCURRENCY, processes=None):
     """TCP connect scan of `ports` on `target`.
+
+    Large scans are split between processes (one per CPU, at most 4; `processes` overrides),
+    each with its share of the ports and of the concurrency: a scan of a host that answers
+    quickly is bound by the CPU time of the connects, not by the network.
 
     Returns a dict: target, open (sorted port list), closed (refused), filtered (no answer
     within timeout or unreachable), closed_or_filtered, scanned, errors (errno name -> count
-    for unusual failures, counted as filtered), concurrency (after clamping), timeout,
-    duration (seconds).
+    for unusual failures, counted as filtered), concurrency (after clamping), processes,
+    timeout, duration (seconds).
     """
     address, family = validate_target(target)
     port_list = parse_ports(ports)
     timeout = validate_timeout(timeout)
     workers = clamp_concurrency(validate_concurrency(concurrency), raise_nofile_limit())
+    if processes is None:
+        processes = min(os.cpu_count() or 1, 4) if len(port_list) >= 4096 else 1
+    processes = max(1, min(int(processes), len(port_list), workers))
 
+    started = time.monotonic()
+    if processes == 1:
+        share = _scan_share(address, family, port_list, timeout, workers)
+    else:
+        share = _scan_in_processes(address, family, port_list, timeout, workers, processes)
+    return dict(
+        target=address,
+        open=sorted(share['open']),
+        closed=share['closed'],
+        filtered=share['filtered'],
+        closed_or_filtered=share['closed'] + share['filtered'],
+        scanned=len(port_list),
+        errors=share['errors'],
+        concurrency=workers,
+        processes=processes,
+        timeout=timeout,
+        duration=round(time.monotonic() - started, 3),
+    )
+
+
+def _scan_in_processes(address, family, port_list, timeout, workers, processes):
+    """Run _scan_share in `processes` forked children (interleaved ports) and merge their results."""
+    children = []
+    for index in range(processes):
+        ports = port_list[index::processes]
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: scan its share, report as JSON, leave without cleanup handlers
+            code = 0
+            try:
+                os.close(read_fd)
+                result = _scan_share(address, family, ports, timeout, max(1, workers // processes))
+                payload = json.dumps(result).encode('utf-8')
+            except Exception as exc:  # pylint: disable=broad-except
+                payload = json.dumps(dict(failure=str(exc))).encode('utf-8')
+                code = 1
+            with os.fdopen(write_fd, 'wb') as pipe:
+                pipe.write(payload)
+            os._exit(code)  # pylint: disable=protected-access
+        os.close(write_fd)
+        children.append((pid, read_fd))
+    merged = dict(open=[], closed=0, filtered=0, errors={})
+    failures = []
+    for pid, read_fd in children:
+        with os.fdopen(read_fd, 'rb') as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+        result = json.loads(data.decode('utf-8')) if data else dict(failure='scan process %d ended without a result' % pid)
+        if 'failure' in result:
+            failures.append(result['failure'])
+            continue
+        merged['open'].extend(result['open'])
+        merged['closed'] += result['closed']
+        merged['filtered'] += result['filtered']
+        for name, count in result['errors'].items():
+            merged['errors'][name] = merged['errors'].get(name, 0) + count
+    if failures:
+        raise OSError('port scan failed: %s' % '; '.join(failures))
+    return merged
+
+
+def _scan_share(address, family, port_list, timeout, workers):
+    """Scan `port_list` with at most `workers` connects in flight; counts and open ports."""
     sockaddr_extra = (0, 0) if family == socket.AF_INET6 else ()
     linger = struct.pack('ii', 1, 0)
+    sock_type = socket.SOCK_STREAM | getattr(socket, 'SOCK_NONBLOCK', 0)
     counts = dict(closed=0, filtered=0)
     errors = collections.Counter()
     open_ports = []
     pending = collections.deque(port_list)
-    inflight = collections.OrderedDict()
-    selector = selectors.DefaultSelector()
+    inflight = collections.OrderedDict()  # fd -> (socket, port, deadline), oldest first
+    poller = _Poller(workers)
 
     def settle(sock, port, code):
         if code == 0 and _is_self_connect(sock):
             code = errno.ECONNREFUSED
         if code == 0:
             open_ports.append(port)
+            # reset rather than linger in TIME_WAIT on the target
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
         elif code == errno.ECONNREFUSED:
             counts['closed'] += 1
         else:
@@ -175,37 +280,41 @@ def scan_tcp(target, ports, timeout=1.0, concurrency=512):
             if code not in (errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN):
                 errors[errno.errorcode.get(code, str(code))] += 1
 
-    started = time.monotonic()
     try:
         while pending or inflight:
+            deadline = time.monotonic() + timeout
             while pending and len(inflight) < workers:
                 port = pending.popleft()
                 try:
-                    sock = socket.socket(family, socket.SOCK_STREAM)
+                    sock = socket.socket(family, sock_type)
                 except OSError as exc:
                     if exc.errno in _OUT_OF_FILES and inflight:
                         pending.appendleft(port)
                         workers = max(1, len(inflight) - 1)
                         break
                     raise
-                try:
+                if sock_type == socket.SOCK_STREAM:
                     sock.setblocking(False)
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                try:
                     code = sock.connect_ex((address, port) + sockaddr_extra)
                 except OSError as exc:
                     code = exc.errno
                 if code in _IN_PROGRESS:
-                    selector.register(sock, selectors.EVENT_WRITE, port)
-                    inflight[sock.fileno()] = (sock, port, time.monotonic() + timeout)
+                    fd = sock.fileno()
+                    poller.register(fd)
+                    inflight[fd] = (sock, port, deadline)
                 else:
                     settle(sock, port, code)
                     _close(sock)
             if not inflight:
                 continue
             first_deadline = next(iter(inflight.values()))[2]
-            for key, dummy in selector.select(max(0.0, first_deadline - time.monotonic())):
-                sock, port = inflight.pop(key.fd)[:2]
-                selector.unregister(sock)
+            for fd in poller.poll(max(0.0, first_deadline - time.monotonic())):
+                entry = inflight.pop(fd, None)
+                if entry is None:
+                    continue
+                sock, port = entry[:2]
+                poller.unregister(fd)
                 settle(sock, port, sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
                 _close(sock)
             now = time.monotonic()
@@ -214,26 +323,15 @@ def scan_tcp(target, ports, timeout=1.0, concurrency=512):
                 if deadline > now:
                     break
                 del inflight[fd]
-                selector.unregister(sock)
+                poller.unregister(fd)
                 _close(sock)
                 counts['filtered'] += 1
     finally:
         for entry in inflight.values():
             _close(entry[0])
-        selector.close()
+        poller.close()
 
-    return dict(
-        target=address,
-        open=sorted(open_ports),
-        closed=counts['closed'],
-        filtered=counts['filtered'],
-        closed_or_filtered=counts['closed'] + counts['filtered'],
-        scanned=len(port_list),
-        errors=dict(errors),
-        concurrency=workers,
-        timeout=timeout,
-        duration=round(time.monotonic() - started, 3),
-    )
+    return dict(open=open_ports, closed=counts['closed'], filtered=counts['filtered'], errors=dict(errors))
 
 
 def parse_expected_open(expected_open):

@@ -188,6 +188,22 @@ def test_scan_range_on_loopback(listener):
     assert len(result['open']) + result['closed_or_filtered'] == result['scanned']
 
 
+@pytest.mark.parametrize('processes', [2, 3])
+def test_scan_split_between_processes_merges_results(listener, processes):
+    """Forked shares of a range: every port counted once, the listener found once."""
+    first = max(1, listener - 50)
+    last = min(65535, listener + 50)
+    result = scan_tcp('127.0.0.1', ['%d-%d' % (first, last)], timeout=2.0, concurrency=16, processes=processes)
+    assert result['processes'] == processes
+    assert result['open'].count(listener) == 1
+    assert len(result['open']) + result['closed_or_filtered'] == result['scanned'] == last - first + 1
+
+
+def test_scan_small_scan_stays_in_one_process(listener):
+    result = scan_tcp('127.0.0.1', [listener], timeout=2.0)
+    assert result['processes'] == 1
+
+
 def test_scan_ipv6_loopback():
     if not socket.has_ipv6:
         pytest.skip('no IPv6')
