@@ -41,7 +41,7 @@ up() {
   grep -A3 '^PLAY RECAP' "$DEV/site.log" | sed 's/^/  /'
   cat <<SUMMARY
 
-  Dev host:   $HOST at $address (Debian 13, hardened by the baseline role)
+  Dev host:   $HOST at $address (Debian 13; baseline hardening and the firewall)
   Log in:     ssh -i $DEV/operator_ed25519 deploy@$address
   Inside:     docker exec -it $HOST bash
   Remove it:  make demo-clean
