@@ -10,15 +10,18 @@ fixture text and a fake /proc tree. Nothing here needs AnsibleModule.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import errno
 import ipaddress
-import json
 import os
 import re
-import socket
 import sys
 
-import http.client as http_client
+from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (  # noqa: F401  pylint: disable=unused-import
+    DOCKER_SOCKET,
+    DockerAPIError,
+    _UnixHTTPConnection,
+    docker_api_get,
+    list_containers,
+)
 
 
 TCP_LISTEN = '0A'
@@ -32,14 +35,8 @@ SOCKET_TABLES = (
     ('udp6', 'udp', 6),
 )
 
-DOCKER_SOCKET = '/var/run/docker.sock'
-
 _SOCKET_LINK = re.compile(r'^socket:\[(\d+)\]$')
 _HEX = re.compile(r'^[0-9A-Fa-f]+$')
-
-
-class DockerAPIError(Exception):
-    """The Docker socket exists but the Engine API could not be read."""
 
 
 def decode_address(hex_address, byteorder=None):
@@ -244,48 +241,6 @@ def docker_published_ports(containers):
     return records
 
 
-class _UnixHTTPConnection(http_client.HTTPConnection):
-    """HTTP over a unix stream socket, for the Docker Engine API."""
-
-    def __init__(self, path, timeout):
-        http_client.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.unix_path)
-        except Exception:
-            sock.close()
-            raise
-        self.sock = sock
-
-
-def docker_api_get(path, socket_path=DOCKER_SOCKET, timeout=10.0):
-    """GET `path` from the Docker Engine API on a unix socket and return the decoded JSON."""
-    connection = _UnixHTTPConnection(socket_path, timeout)
-    try:
-        try:
-            connection.request('GET', path, headers={'Host': 'docker', 'Accept': 'application/json'})
-            response = connection.getresponse()
-            body = response.read()
-        except (OSError, http_client.HTTPException) as exc:
-            hint = ''
-            if getattr(exc, 'errno', None) in (errno.EACCES, errno.EPERM):
-                hint = ': run as root or as a member of the docker group (become: true)'
-            raise DockerAPIError('cannot read the Docker Engine API on %s (GET %s): %s%s' % (socket_path, path, exc, hint)) from exc
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise DockerAPIError('Docker Engine API on %s answered GET %s with HTTP %d: %s'
-                             % (socket_path, path, response.status, body[:300].decode('utf-8', 'replace').strip()))
-    try:
-        return json.loads(body.decode('utf-8'))
-    except ValueError as exc:
-        raise DockerAPIError('Docker Engine API on %s answered GET %s with invalid JSON: %s' % (socket_path, path, exc)) from exc
-
-
 def read_docker_published(socket_path=DOCKER_SOCKET, timeout=10.0):
     """Ports published by running containers, from the Docker Engine API.
 
@@ -294,10 +249,7 @@ def read_docker_published(socket_path=DOCKER_SOCKET, timeout=10.0):
     """
     if not os.path.exists(socket_path):
         return [], 'Docker socket %s not found: no Docker-published ports checked' % socket_path
-    containers = docker_api_get('/containers/json', socket_path=socket_path, timeout=timeout)
-    if not isinstance(containers, list):
-        raise DockerAPIError('Docker Engine API on %s answered GET /containers/json with %s, expected a list'
-                             % (socket_path, type(containers).__name__))
+    containers = list_containers(socket_path=socket_path, timeout=timeout)
     records = docker_published_ports(containers)
     note = 'read %d published port(s) of %d running container(s) from %s' % (len(records), len(containers), socket_path)
     return records, note

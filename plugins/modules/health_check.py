@@ -1,0 +1,301 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 stackops.hardened developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: health_check
+short_description: Wait until containers are healthy and HTTP(S) endpoints answer, or fail naming what is wrong
+description:
+  - Polls every O(interval) seconds until every container in O(containers) and in O(compose_project) reports the
+    Docker health status C(healthy), and every URL in O(urls) answers with its expected status (and body), all in the
+    same round; then succeeds. Stops at O(timeout) and fails with one line per problem.
+  - Containers are read from the Docker Engine API on its unix socket (C(GET /containers/json), C(GET
+    /containers/{id}/json)); no Docker SDK is needed.
+  - A running container without a healthcheck is a failure, and so is a container that is not running (exited, dead,
+    restarting, paused, created), with its exit code. A container that cannot recover by waiting (no healthcheck; exited
+    or dead and not restarted by its restart policy) fails the check at once, without waiting for O(timeout).
+  - For O(compose_project), a one-shot container (such as a migration) that exited with code 0 and is not restarted by
+    its restart policy counts as done. Containers of C(docker compose run) are ignored.
+  - URLs are fetched with a plain GET, without proxies, and redirects are not followed, so an expected V(301) can be
+    checked. The body is read up to 1 MiB.
+author:
+  - stackops.hardened developers (@stackops)
+options:
+  containers:
+    description:
+      - Names or IDs of containers that must be running and healthy.
+    type: list
+    elements: str
+    default: []
+  compose_project:
+    description:
+      - Name of a Docker Compose project. Every container with the label C(com.docker.compose.project) set to this value
+        must be running and healthy. A project without containers is a failure.
+    type: str
+  urls:
+    description:
+      - HTTP(S) endpoints that must answer as expected.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      url:
+        description:
+          - The V(http://) or V(https://) URL to GET.
+        type: str
+        required: true
+      status:
+        description:
+          - The HTTP status the URL must answer with.
+        type: int
+        default: 200
+      body:
+        description:
+          - Text the body must contain. The body also matches when this, read as a Python regular expression, is found
+            in it (C(re.search)).
+        type: str
+      ca_path:
+        description:
+          - PEM file of the CA certificates to verify the server certificate against. Only these CAs are trusted.
+          - Without it, the system CAs are used.
+        type: path
+      validate_certs:
+        description:
+          - Verify the server certificate and its name. With V(false), any certificate is accepted.
+        type: bool
+        default: true
+      host_header:
+        description:
+          - Value of the C(Host) header, for a URL that names an address (V(https://127.0.0.1/)) while the server
+            picks its site by name.
+          - For HTTPS, it is also the name sent in SNI and checked against the certificate.
+        type: str
+      headers:
+        description:
+          - More request headers, name to value.
+          - The values are shown in the module invocation; use C(no_log) on the task when one is a secret.
+        type: dict
+  timeout:
+    description:
+      - Seconds to wait in all before failing. V(0) checks once.
+    type: int
+    default: 120
+  interval:
+    description:
+      - Seconds between two rounds of checks.
+    type: float
+    default: 2.0
+  docker_socket:
+    description:
+      - Path of the Docker Engine API unix socket. Only read when O(containers) or O(compose_project) is given; the
+        module fails when it does not exist or cannot be read.
+    type: path
+    default: /var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it checks the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+  platform:
+    support: full
+    platforms: posix
+    description: Containers are read from the Docker Engine API on a unix socket; URLs work from any POSIX host.
+notes:
+  - Reading the Docker socket needs root or membership of the C(docker) group; use C(become=true).
+  - At least one of O(containers), O(compose_project) and O(urls) must be given.
+seealso:
+  - module: stackops.hardened.port_exposure
+  - module: stackops.hardened.port_scan
+'''
+
+EXAMPLES = r'''
+- name: Wait until every service of the stack is healthy and the API answers through Nginx
+  stackops.hardened.health_check:
+    compose_project: botstack
+    urls:
+      - url: https://127.0.0.1/ready
+        host_header: api.example.test
+        ca_path: /etc/stackops/ca/ca.crt
+      - url: http://127.0.0.1/
+        host_header: api.example.test
+        status: 301
+    timeout: 180
+  become: true
+
+- name: Check two containers and a health endpoint whose body must report ok
+  stackops.hardened.health_check:
+    containers:
+      - botstack-api-1
+      - botstack-worker-1
+    urls:
+      - url: http://127.0.0.1:18000/health
+        body: '"status":\s*"ok"'
+        headers:
+          Accept: application/json
+    timeout: 60
+    interval: 5
+  become: true
+  register: health
+'''
+
+RETURN = r'''
+containers:
+  description: The containers checked in the last round, named ones first, then those of O(compose_project) by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Container name.
+      type: str
+      sample: botstack-api-1
+    id:
+      description: Short container ID, or null when the container does not exist.
+      type: str
+      sample: 8dfafdbc3a40
+    status:
+      description: Docker state (running, exited, restarting, paused, created, dead), or V(missing).
+      type: str
+      sample: running
+    health:
+      description: Docker health status (healthy, unhealthy, starting), or null without a healthcheck.
+      type: str
+      sample: unhealthy
+    exit_code:
+      description: Exit code of the last run, from Docker's state.
+      type: int
+      sample: 0
+    last_output:
+      description: Output of the latest healthcheck, up to 2000 characters, or null.
+      type: str
+      sample: "curl: (7) Failed to connect to localhost port 8000"
+    unhealthy_for:
+      description:
+        - Seconds since the first failing check of the current failing streak; null unless unhealthy.
+        - When the streak is longer than Docker's log of the last five checks, the start is estimated from the
+          spacing of the checks. Never less than the time the module watched the container unhealthy.
+      type: float
+      sample: 60.2
+    ok:
+      description: Whether the container is running and healthy (or a finished one-shot container of the project).
+      type: bool
+      sample: false
+    problem:
+      description: What is wrong, or null.
+      type: str
+      sample: "container botstack-api-1 unhealthy for 60 s; last check output: curl: (7) Failed to connect"
+urls:
+  description: The URLs checked in the last round, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    url:
+      description: The URL.
+      type: str
+      sample: https://api.example.test/ready
+    status:
+      description: HTTP status of the answer, or null when there was none.
+      type: int
+      sample: 502
+    elapsed:
+      description: Seconds the request took.
+      type: float
+      sample: 0.012
+    error:
+      description: Why there was no HTTP answer (connection refused, certificate verify failed, timeout), or null.
+      type: str
+      sample: "certificate verify failed (self-signed certificate)"
+    ok:
+      description: Whether the status (and body) were as expected.
+      type: bool
+      sample: false
+    problem:
+      description: What is wrong, or null.
+      type: str
+      sample: https://api.example.test/ready answered 502, expected 200
+waited:
+  description: Seconds the module waited.
+  returned: always
+  type: float
+  sample: 14.1
+messages:
+  description: One line per problem of the last round; empty on success.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "container botstack-api-1 unhealthy for 60 s; last check output: curl: (7) Failed to connect"
+    - https://api.example.test/ready answered 502, expected 200
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import DockerAPIError
+from ansible_collections.stackops.hardened.plugins.module_utils.health import (
+    check_health,
+    failure_summary,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            containers=dict(type='list', elements='str', default=[]),
+            compose_project=dict(type='str'),
+            urls=dict(
+                type='list',
+                elements='dict',
+                default=[],
+                options=dict(
+                    url=dict(type='str', required=True),
+                    status=dict(type='int', default=200),
+                    body=dict(type='str'),
+                    ca_path=dict(type='path'),
+                    validate_certs=dict(type='bool', default=True),
+                    host_header=dict(type='str'),
+                    headers=dict(type='dict'),
+                ),
+            ),
+            timeout=dict(type='int', default=120),
+            interval=dict(type='float', default=2.0),
+            docker_socket=dict(type='path', default='/var/run/docker.sock'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        health = check_health(
+            containers=params['containers'],
+            compose_project=params['compose_project'],
+            urls=params['urls'],
+            timeout=params['timeout'],
+            interval=params['interval'],
+            docker_socket=params['docker_socket'],
+        )
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    except DockerAPIError as exc:
+        module.fail_json(msg=str(exc))
+
+    result = dict(
+        changed=False,
+        containers=health['containers'],
+        urls=health['urls'],
+        waited=health['waited'],
+        messages=health['messages'],
+    )
+    if not health['ok']:
+        module.fail_json(msg=failure_summary(health, params['timeout']), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
