@@ -96,13 +96,9 @@ options:
         module fails when it does not exist or cannot be read.
     type: path
     default: /var/run/docker.sock
+extends_documentation_fragment:
+  - stackops.hardened.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it checks the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix

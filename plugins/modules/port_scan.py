@@ -56,13 +56,9 @@ options:
       - With V(false) the module only reports them in RV(unexpected_open), RV(expected_closed) and RV(messages).
     type: bool
     default: true
+extends_documentation_fragment:
+  - stackops.hardened.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only connects and disconnects; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix
