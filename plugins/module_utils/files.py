@@ -386,22 +386,14 @@ def diff_for(entry, current):
     return dict(before=before, after=after, before_header=entry['path'], after_header=entry['path'])
 
 
-def _user_name(uid):
-    if uid is None:
+def _id_name(lookup, ident):
+    """Name of a uid or gid through pwd.getpwuid or grp.getgrgid (field 0 of both); the number when unknown."""
+    if ident is None:
         return None
     try:
-        return pwd.getpwuid(uid).pw_name
+        return lookup(ident)[0]
     except KeyError:
-        return str(uid)
-
-
-def _group_name(gid):
-    if gid is None:
-        return None
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)
+        return str(ident)
 
 
 def _kind(current):
@@ -416,12 +408,12 @@ def state_diff(entry, current, actions, hide_content=False):
     after = dict(path=entry['path'], state='absent' if 'remove' in actions else
                  (_kind(current) if current.get('exists') else 'file'))
     if current.get('exists'):
-        before.update(owner=_user_name(current.get('uid')), group=_group_name(current.get('gid')),
+        before.update(owner=_id_name(pwd.getpwuid, current.get('uid')), group=_id_name(grp.getgrgid, current.get('gid')),
                       mode=format_mode(current.get('mode')))
     if after['state'] != 'absent':
         after.update(
-            owner=_user_name(entry['uid']) if entry['uid'] is not None else before.get('owner'),
-            group=_group_name(entry['gid']) if entry['gid'] is not None else before.get('group'),
+            owner=_id_name(pwd.getpwuid, entry['uid']) if entry['uid'] is not None else before.get('owner'),
+            group=_id_name(grp.getgrgid, entry['gid']) if entry['gid'] is not None else before.get('group'),
             mode=format_mode(entry['mode']) if entry['mode'] is not None else before.get('mode'),
         )
         after = dict((key, value) for key, value in after.items() if value is not None)
