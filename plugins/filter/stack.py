@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 stackops.hardened developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the stack and secrets roles: the policy gate and the compose project they render.
+
+The logic lives in module_utils (stack.py, secret_store.py), where unit tests reach it.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.stackops.hardened.plugins.module_utils.secret_store import check_items
+from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
+    StackError,
+    check_stack,
+    oneshot_services,
+    render_project,
+    secret_owners,
+    service_secret_names,
+)
+
+
+def _services(services):
+    if services is None:
+        return {}
+    if not isinstance(services, dict):
+        raise AnsibleFilterError('stack_services must be a mapping of service names to compose service definitions')
+    return dict((name, spec if isinstance(spec, dict) else {}) for name, spec in services.items())
+
+
+def stack_policy(services, name, public_ports=None, strict=False, require_pinned=False, secret_names=None):
+    """{refusals, warnings} of a stack description."""
+    return check_stack(name, services, public_ports=public_ports, strict=strict, require_pinned=require_pinned,
+                       secret_names=secret_names)
+
+
+def stack_compose(services, name, defaults, public_ports=None, secrets_dir=None, fingerprints=None):
+    """The hardened compose project of a stack description."""
+    try:
+        return render_project(name, _services(services), defaults or {}, public_ports=public_ports,
+                              secrets_dir=secrets_dir, fingerprints=fingerprints or {})
+    except StackError as exc:
+        raise AnsibleFilterError('stack_compose: %s' % exc)
+
+
+def stack_oneshots(services):
+    """Names of the services that run once and exit."""
+    return oneshot_services(_services(services))
+
+
+def stack_secret_owners(services):
+    """{secret: ['uid:gid', ...]} of the services that use each secret."""
+    return secret_owners(_services(services))
+
+
+def stack_secret_users(services):
+    """{secret: [service, ...]}: which services use each secret."""
+    used = {}
+    for name, spec in sorted(_services(services).items()):
+        for secret in service_secret_names(spec):
+            used.setdefault(secret, []).append(name)
+    return used
+
+
+def secret_problems(items, used=None):
+    """Refusals for declared secrets (names and rules only, never values)."""
+    return check_items(items, used=used)
+
+
+class FilterModule(object):  # pylint: disable=too-few-public-methods
+    """The stack and secrets filters."""
+
+    def filters(self):
+        return {
+            'stack_policy': stack_policy,
+            'stack_compose': stack_compose,
+            'stack_oneshots': stack_oneshots,
+            'stack_secret_owners': stack_secret_owners,
+            'stack_secret_users': stack_secret_users,
+            'secret_problems': secret_problems,
+        }
