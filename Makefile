@@ -15,7 +15,7 @@ export ANSIBLE_FORCE_COLOR := false
 export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, in order. `make molecule S=baseline` runs one.
-SCENARIOS ?= baseline baseline-nokey firewall firewall-refusals docker docker-refusals
+SCENARIOS ?= baseline baseline-nokey firewall firewall-refusals docker docker-refusals stack stack-refusals
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \

@@ -17,6 +17,7 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     check_stack,
     oneshot_services,
     render_project,
+    secret_consumer_problems,
     secret_owners,
     service_secret_names,
 )
@@ -64,9 +65,10 @@ def stack_secret_users(services):
     return used
 
 
-def secret_problems(items, used=None):
-    """Refusals for declared secrets (names and rules only, never values)."""
-    return check_items(items, used=used)
+def secret_problems(items, services=None):
+    """Refusals for declared secrets and the services that read them (names and rules only, never values)."""
+    services = _services(services)
+    return check_items(items, used=stack_secret_users(services)) + secret_consumer_problems(services)
 
 
 class FilterModule(object):  # pylint: disable=too-few-public-methods

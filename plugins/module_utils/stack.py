@@ -237,6 +237,27 @@ def secret_owners(services):
     return dict((secret, sorted(values)) for secret, values in owners.items())
 
 
+def secret_consumer_problems(services):
+    """Refusals for services that use secrets but cannot own a copy: no numeric user, or root without the
+    root_user exception. The secrets role checks these before it writes, the stack role in its policy."""
+    problems = []
+    for name in sorted(services):
+        service = services[name] or {}
+        secrets = service_secret_names(service)
+        if not secrets:
+            continue
+        user = service.get('user')
+        ids = service_uid_gid(service)
+        if ids is None:
+            problems.append('service %s uses secrets (%s) but its user is %s; give user: UID:GID (numbers) so that its '
+                            'secret files can be owned by that uid with mode 0400'
+                            % (name, ', '.join(secrets), 'unset' if user is None else repr(str(user))))
+        elif ids[0] == 0 and 'root_user' not in extension(service)['allow']:
+            problems.append('service %s runs as root (user: %s); give a numeric non-root user such as 10001:10001, '
+                            'or add root_user to %s.allow for this service' % (name, user, EXTENSION))
+    return problems
+
+
 # ---------------------------------------------------------------- the policy gate
 
 def _volume_source(entry):
@@ -314,7 +335,8 @@ def _service_problems(name, service, services, ctx):
                 (isinstance(health, dict) and _as_list(health.get('test'))[:1] == ['NONE']):
             if 'no_healthcheck' not in allow:
                 refusals.append('%s runs continuously but has no healthcheck; give healthcheck.test a command that '
-                                'proves the service answers (an HTTP request, pg_isready, redis-cli ping)' % where)
+                                'proves the service answers (an HTTP request, pg_isready, redis-cli ping), or add '
+                                'no_healthcheck to %s.allow for this service' % (where, EXTENSION))
         elif isinstance(health, dict):
             test = _text(health.get('test'))
             for pattern, why in WEAK_HEALTHCHECKS:
@@ -361,7 +383,8 @@ def _service_problems(name, service, services, ctx):
         literal = SECRET_KEY.search(key) or URL_WITH_PASSWORD.search(value) or BOT_TOKEN.search(value)
         if literal and 'secret_literal' not in allow:
             refusals.append('%s has a secret-looking literal in environment %s; put the value in a secret (secrets: '
-                            '[NAME]) and give the application %s_FILE=/run/secrets/NAME' % (where, key, key))
+                            '[NAME]) and give the application %s_FILE=/run/secrets/NAME, or add secret_literal to '
+                            '%s.allow for this service if the value is no secret' % (where, key, key, EXTENSION))
 
     # Operational smells: warnings, refusals when strict.
     command = ' '.join(part for part in (_text(service.get('entrypoint')), _text(service.get('command'))) if part)
@@ -471,8 +494,9 @@ def render_project(name, services, defaults, public_ports=None, secrets_dir=None
     when one of its secrets does (so compose recreates exactly the services that use a rotated secret)."""
     public = public_port_set(public_ports)
     oneshots = set(oneshot_services(services))
-    project = dict(name=name, services={}, networks={FRONTEND: dict(name='%s_%s' % (name, FRONTEND)),
-                                                      BACKEND: dict(name='%s_%s' % (name, BACKEND), internal=True)})
+    networks = {FRONTEND: dict(name='%s_%s' % (name, FRONTEND)),
+                BACKEND: dict(name='%s_%s' % (name, BACKEND), internal=True)}
+    project = dict(name=name, services={}, networks=networks)
     volumes, secrets = {}, {}
     for svc in sorted(services):
         source = services[svc]
