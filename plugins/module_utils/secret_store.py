@@ -62,11 +62,13 @@ class SecretError(Exception):
 # ---------------------------------------------------------------- checks
 
 def placeholder_reason(value):
-    """Why VALUE looks like a placeholder, or None."""
+    """Why VALUE looks like a placeholder, or None. The reason never repeats the whole value."""
     low = value.strip().lower()
     if low in PLACEHOLDER_VALUES:
-        return 'a placeholder (%s)' % low
+        return 'a placeholder (a well-known default value)'
     for word in PLACEHOLDER_WORDS:
+        if word == low:
+            return 'a placeholder (a well-known placeholder word)'
         if word in low:
             return 'a placeholder (it contains %r)' % word
     if len(set(low)) == 1 and len(low) > 1:
@@ -248,6 +250,17 @@ def _file_state(path, value, uid, gid):
     return ', '.join(differs) or None
 
 
+def _other_copies(directory, name, paths):
+    """Copies of NAME under uids that no longer read it: a generated value is kept when its owners change."""
+    mine = set(entry[0] for entry in paths)
+    found = []
+    for entry in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        path = os.path.join(directory, entry, name)
+        if entry.isdigit() and path not in mine and os.path.isfile(path) and not os.path.islink(path):
+            found.append(path)
+    return found
+
+
 def sync_store(directory, items, check_mode=False, prune=True, generate=generate_value):
     """Bring DIRECTORY to hold ITEMS; returns dict(changed, changed_names, generated_names, removed, fingerprints,
     changes). items: dicts with name, owners (['uid:gid']), and value or generate ({length, alphabet}).
@@ -273,7 +286,8 @@ def sync_store(directory, items, check_mode=False, prune=True, generate=generate
         paths = [(os.path.join(directory, str(uid), name), uid, gid) for uid, gid in owners]
         value = item.get('value')
         if value is None:
-            existing = [_read(path) for path, dummy, dummy2 in paths if os.path.isfile(path)]
+            existing = [_read(path) for path in [entry[0] for entry in paths] + _other_copies(directory, name, paths)
+                        if os.path.isfile(path)]
             existing = [text for text in existing if text]
             if existing:
                 value = existing[0]

@@ -13,7 +13,7 @@ short_description: Tell whether a compose project already runs as its compose fi
 description:
   - Compares the configuration hash of every service of a compose file (C(docker compose config --hash '*')) with the
     C(com.docker.compose.config-hash) label of the project's containers, read from the Docker Engine API on its unix
-    socket, and checks their state: long-running services must be running, one-shot services (such as a migration)
+    socket, and checks their state. Long-running services must be running, one-shot services (such as a migration)
     must have exited with code 0.
   - Returns RV(in_sync) and, when it is false, one reason per service. A play runs C(docker compose up) only when the
     project drifted, so that a project with one-shot services reports no change on a second run (C(up) would start the

@@ -17,7 +17,7 @@ description:
   - A secret with O(secrets[].value) gets that value. A secret with O(secrets[].generate) is made once on the host from
     the given alphabet with Python's C(secrets) module and never overwritten afterwards; an existing copy is copied to
     new owners.
-  - Keeps C(DIRECTORY/fingerprints.json) (C(0400 root:root)), a fingerprint per secret: an HMAC-SHA256 of the value
+  - Keeps C(DIRECTORY/fingerprints.json) (C(0400 root:root)), a fingerprint per secret, an HMAC-SHA256 of the value
     under a random key kept in C(DIRECTORY/.fingerprint-key). A fingerprint changes when its value changes and reveals
     nothing about it; the stack role labels services with them, so that rotating a secret recreates exactly the
     services that use it.
@@ -138,6 +138,7 @@ def main():
                 type='list',
                 elements='dict',
                 required=True,
+                no_log=False,
                 options=dict(
                     name=dict(type='str', required=True),
                     value=dict(type='str', no_log=True),
