@@ -34,14 +34,26 @@ up() {
     say "Starting the dev host $HOST ($IMAGE, systemd as PID 1)"
     start_host
   fi
+  say "Building the demo product's images (only what changed)"
+  tests/images/demo/build.sh
+  run=("$BIN/ansible-playbook" -i inventories/dev --vault-password-file .config/dev-vault-password)
+  if ! docker exec "$HOST" docker info >/dev/null 2>&1; then
+    say "Hardening the host and installing Docker (site.yml up to the docker role)"
+    "${run[@]}" playbooks/site.yml --tags baseline,firewall,docker | tee "$DEV/site-base.log"
+  fi
+  say "Loading the images into the dev host (a real host pulls them from its registry)"
+  tests/images/demo/load.sh "$HOST"
   say "Running playbooks/site.yml against the dev inventory"
-  "$BIN/ansible-playbook" -i inventories/dev playbooks/site.yml | tee "$DEV/site.log"
+  "${run[@]}" playbooks/site.yml | tee "$DEV/site.log"
+  say "Proving it: playbooks/verify.yml"
+  "${run[@]}" playbooks/verify.yml | tee "$DEV/verify.log"
   address="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$HOST")"
   say "Done. What site.yml did:"
   grep -A3 '^PLAY RECAP' "$DEV/site.log" | sed 's/^/  /'
   cat <<SUMMARY
 
-  Dev host:   $HOST at $address (Debian 13; baseline hardening and the firewall)
+  Dev host:   $HOST at $address (Debian 13, hardened; the demo product behind the firewall)
+  Report:     .cache/verify/$HOST.json
   Log in:     ssh -i $DEV/operator_ed25519 deploy@$address
   Inside:     docker exec -it $HOST bash
   Remove it:  make demo-clean
