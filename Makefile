@@ -14,8 +14,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := false
 export PATH := $(BIN):$(PATH)
 
-# Scenarios run by `make test`, in order. `make molecule S=baseline` runs one.
-SCENARIOS ?= baseline baseline-nokey firewall firewall-refusals docker docker-refusals stack stack-refusals
+# Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
+# `make molecule S=baseline` runs one.
+SCENARIOS ?= stack firewall baseline docker stack-refusals firewall-refusals docker-refusals baseline-nokey
+JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
@@ -48,6 +50,7 @@ docker:
 
 images: docker
 	@tests/images/build.sh
+	@tests/images/demo/build.sh
 
 setup: venv collection images
 
@@ -64,10 +67,7 @@ molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test -s $(S)
 
 molecule-all: setup
-	@set -e; for s in $(SCENARIOS); do \
-	  echo "=== molecule scenario $$s ==="; \
-	  $(BIN)/molecule test -s $$s; \
-	done
+	@scripts/molecule-lanes.sh $(JOBS) $(SCENARIOS)
 
 test: setup lint sanity unit molecule-all
 

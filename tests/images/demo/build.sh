@@ -111,6 +111,6 @@ mkdir -p "$(dirname "$OUT")"
   echo "# Written by tests/images/demo/build.sh; do not edit."
   echo "demo_images:"
   for name in "${IMAGES[@]}"; do printf '  %s: "%s"\n' "$name" "${tags[$name]}"; done
-} >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+} >"$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
 log "wrote ${OUT#"$REPO_ROOT"/} ($((SECONDS - start)) s)"
