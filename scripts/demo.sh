@@ -52,8 +52,10 @@ up() {
   grep -A3 '^PLAY RECAP' "$DEV/site.log" | sed 's/^/  /'
   cat <<SUMMARY
 
-  Dev host:   $HOST at $address (Debian 13, hardened; the demo product behind the firewall)
-  Report:     .cache/verify/$HOST.json
+  Dev host:   $HOST at $address (Debian 13, hardened; the demo product behind nginx and the firewall)
+  The API:    curl --cacert .cache/dev/$HOST-ca.crt --resolve api.demo.test:443:$address https://api.demo.test/ready
+  Mini app:   curl --cacert .cache/dev/$HOST-ca.crt --resolve app.demo.test:443:$address https://app.demo.test/
+  Proof:      .cache/verify/$HOST.json (playbooks/verify.yml; run it again at any time)
   Log in:     ssh -i $DEV/operator_ed25519 deploy@$address
   Inside:     docker exec -it $HOST bash
   Remove it:  make demo-clean
