@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 stackops.hardened developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Restore a backup of the backup role: into a throw-away scratch container (the restore
+check) or into the stack's live database (restore.yml).
+
+Everything runs through the docker CLI on the host. The dump is streamed: from the file,
+through ``age -d`` when it is encrypted (the private key arrives on age's standard input,
+never in a file), into ``pg_restore`` inside a container of the same Postgres image. The
+password of the database is read inside the container from its secret file.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+from ansible_collections.stackops.hardened.plugins.module_utils.backup import (
+    COUNT_TABLES_SQL,
+    compare_counts,
+    newest_run,
+    parse_counts,
+    run_age_hours,
+)
+
+# Runs a command inside a Postgres container with PGUSER set and PGPASSWORD read from the
+# container's own secret file: sh -c WITH_PASSWORD sh PASSWORD_FILE USER COMMAND...
+WITH_PASSWORD = (
+    'pw_file="$1"; user="${2:-${POSTGRES_USER:-postgres}}"; shift 2; '
+    'if [ -r "$pw_file" ]; then PGPASSWORD="$(cat "$pw_file")" || exit 3; export PGPASSWORD; fi; '
+    'PGUSER="$user"; export PGUSER; exec "$@"'
+)
+SCRATCH_DUMP = '/tmp/stackops-restore.dump'
+
+
+class RestoreError(Exception):
+    def __init__(self, msg, result=None):
+        super(RestoreError, self).__init__(msg)
+        self.result = result or {}
+
+
+def _run(argv, data=None, check=True, timeout=None):
+    proc = subprocess.run(argv, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, check=False)
+    out = proc.stdout.decode('utf-8', 'replace')
+    err = proc.stderr.decode('utf-8', 'replace')
+    if check and proc.returncode != 0:
+        raise RestoreError('%s failed (exit %d): %s' % (' '.join(argv[:3]), proc.returncode, (err or out).strip()))
+    return proc.returncode, out, err
+
+
+def find_containers(project, service, running_only=True):
+    argv = ['docker', 'ps', '--quiet', '--no-trunc',
+            '--filter', 'label=com.docker.compose.project=%s' % project,
+            '--filter', 'label=com.docker.compose.service=%s' % service]
+    if running_only:
+        argv += ['--filter', 'status=running']
+    return _run(argv)[1].split()
+
+
+def in_container(container, password_file, user, command, stdin=False):
+    return (['docker', 'exec'] + (['-i'] if stdin else []) + [container, 'sh', '-c', WITH_PASSWORD, 'sh',
+                                                              password_file, user or ''] + list(command))
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def locate(backup_dir, database, run='latest'):
+    """The run and the dump file of ``database`` in it; RestoreError when there is none."""
+    try:
+        names = os.listdir(backup_dir)
+    except OSError as exc:
+        raise RestoreError('cannot read the backup directory %s: %s' % (backup_dir, exc))
+    name = newest_run([n for n in names if os.path.isdir(os.path.join(backup_dir, n))], run)
+    if name is None:
+        if run in (None, '', 'latest', 'newest'):
+            raise RestoreError('there is no backup in %s' % backup_dir)
+        raise RestoreError('there is no backup run %s in %s' % (run, backup_dir))
+    for candidate in ('db-%s.dump.age' % database, 'db-%s.dump' % database):
+        path = os.path.join(backup_dir, name, candidate)
+        if os.path.isfile(path):
+            return name, path
+    raise RestoreError('backup run %s in %s has no dump of database %s' % (name, backup_dir, database))
+
+
+def verify_checksum(path):
+    try:
+        with open(path + '.sha256') as handle:
+            expected = handle.read().split()[0]
+    except (OSError, IndexError):
+        raise RestoreError('%s has no checksum file beside it (%s.sha256)' % (path, path))
+    actual = file_sha256(path)
+    if actual != expected:
+        raise RestoreError('%s does not match its checksum: sha256 %s, expected %s' % (path, actual, expected))
+    return actual
+
+
+def _describe(argv):
+    for word in ('pg_restore', 'psql', 'cat'):
+        if word in argv:
+            return word
+    return argv[0] if argv else 'the restore'
+
+
+def stream_into(path, identity, consumer_argv):
+    """Stream the dump (decrypted with age when it ends in .age) into consumer_argv's stdin."""
+    encrypted = path.endswith('.age')
+    if encrypted and not identity:
+        raise RestoreError('%s is encrypted; give the age private key (backup_age_identity, from the vault) to '
+                           'restore it: it is passed on standard input and never written to the host' % path)
+    source = open(path, 'rb')
+    producer = None
+    try:
+        if encrypted:
+            producer = subprocess.Popen(['age', '--decrypt', '--identity', '-', path],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            producer.stdin.write(identity.encode('utf-8') + (b'' if identity.endswith('\n') else b'\n'))
+            producer.stdin.close()
+            feed = producer.stdout
+        else:
+            feed = source
+        consumer = subprocess.Popen(consumer_argv, stdin=feed, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if producer is not None:
+            producer.stdout.close()
+        out, err = consumer.communicate()
+        producer_err = b''
+        if producer is not None:
+            producer_err = producer.stderr.read()
+            producer.wait()
+            if producer.returncode != 0:
+                raise RestoreError('age could not decrypt %s: %s' % (path, producer_err.decode('utf-8', 'replace').strip()))
+        if consumer.returncode != 0:
+            raise RestoreError('%s failed on %s (exit %d): %s' % (
+                _describe(consumer_argv), path, consumer.returncode, err.decode('utf-8', 'replace').strip()[-2000:]))
+        return out.decode('utf-8', 'replace')
+    finally:
+        source.close()
+        if producer is not None and producer.poll() is None:
+            producer.kill()
+            producer.wait()
+
+
+def table_counts(container, password_file, user, database, host=None):
+    command = ['psql', '--no-psqlrc', '--no-align', '--tuples-only', '--set', 'ON_ERROR_STOP=1', '--dbname', database]
+    if host:
+        command += ['--host', host]
+    _rc, out, _err = _run(in_container(container, password_file, user, command, stdin=True),
+                          data=COUNT_TABLES_SQL.encode('utf-8'))
+    return parse_counts(out)
+
+
+def inspect(container):
+    return json.loads(_run(['docker', 'inspect', container])[1])[0]
+
+
+def scratch_run_argv(name, live, database, project):
+    """docker run arguments of a throw-away container shaped like the live Postgres container."""
+    config, host = live.get('Config') or {}, live.get('HostConfig') or {}
+    argv = ['docker', 'run', '--detach', '--rm', '--name', name, '--network', 'none',
+            '--label', 'stackops.restore-check=%s' % project]
+    if config.get('User'):
+        argv += ['--user', config['User']]
+    if host.get('ReadonlyRootfs'):
+        argv.append('--read-only')
+    tmpfs = dict(host.get('Tmpfs') or {})
+    tmpfs.setdefault('/tmp', '')
+    for path in sorted(tmpfs):
+        argv += ['--tmpfs', path + (':' + tmpfs[path] if tmpfs[path] else '')]
+    for entry in config.get('Env') or []:
+        key = entry.split('=', 1)[0]
+        if (key.startswith('POSTGRES_') or key.startswith('PG')) and key != 'POSTGRES_DB':
+            argv += ['--env', entry]
+    argv += ['--env', 'POSTGRES_DB=%s' % database]
+    for mount in live.get('Mounts') or []:
+        if mount.get('Destination', '').startswith('/run/secrets/') and mount.get('Source'):
+            argv += ['--volume', '%s:%s:ro' % (mount['Source'], mount['Destination'])]
+    argv.append(config.get('Image') or live.get('Image'))
+    return argv
+
+
+def wait_ready(container, password_file, user, database, timeout=120):
+    deadline = time.time() + timeout
+    probe = in_container(container, password_file, user,
+                         ['psql', '--no-psqlrc', '--host', '127.0.0.1', '--dbname', database, '--tuples-only',
+                          '--command', 'SELECT 1'])
+    last = ''
+    while time.time() < deadline:
+        state = _run(['docker', 'inspect', '--format', '{{.State.Running}}', container], check=False)[1].strip()
+        if state != 'true':
+            logs = _run(['docker', 'logs', '--tail', '20', container], check=False)
+            raise RestoreError('the scratch container stopped before Postgres was ready: %s' % (logs[1] + logs[2]).strip())
+        rc, _out, err = _run(probe, check=False)
+        if rc == 0:
+            return
+        last = err.strip()
+        time.sleep(1)
+    raise RestoreError('Postgres in the scratch container was not ready within %d s: %s' % (timeout, last))
+
+
+def restore_check(params, now=None):
+    """Restore the newest (or named) dump into a scratch container and compare row counts with the live database."""
+    now = now or datetime.datetime.utcnow()
+    project, database = params['project'], params['database']
+    result = dict(changed=False, database=database, target='scratch')
+    run, path = locate(params['backup_dir'], database, params.get('run') or 'latest')
+    age = run_age_hours(run, now)
+    result.update(run=run, file=path, encrypted=path.endswith('.age'), size=os.path.getsize(path),
+                  age_hours=round(age, 2))
+    result['sha256'] = verify_checksum(path)
+
+    live_ids = find_containers(project, params['service'])
+    if not live_ids:
+        raise RestoreError('no running container of service %s in compose project %s' % (params['service'], project),
+                           result)
+    live = inspect(live_ids[0])
+    image = params.get('image') or (live.get('Config') or {}).get('Image')
+    result['image'] = image
+    name = 'stackops-restore-check-%s-%d' % (project, os.getpid())
+    argv = scratch_run_argv(name, live, database, project)
+    if params.get('image'):
+        argv[-1] = params['image']
+    pw, user = params['password_file'], params.get('user') or ''
+    started = time.time()
+    _run(argv)
+    try:
+        wait_ready(name, pw, user, database)
+        restore_started = time.time()
+        restore_args = ['pg_restore', '--host', '127.0.0.1', '--dbname', database, '--no-owner', '--no-privileges',
+                        '--exit-on-error']
+        jobs = int(params.get('jobs') or 1)
+        if jobs > 1:
+            stream_into(path, params.get('identity'), ['docker', 'exec', '-i', name, 'sh', '-c',
+                                                       'cat > "$1"', 'sh', SCRATCH_DUMP])
+            _run(in_container(name, pw, user, restore_args + ['--jobs', str(jobs), SCRATCH_DUMP]))
+        else:
+            stream_into(path, params.get('identity'), in_container(name, pw, user, restore_args, stdin=True))
+        result['restore_seconds'] = round(time.time() - restore_started, 2)
+        restored = table_counts(name, pw, user, database, host='127.0.0.1')
+    finally:
+        _run(['docker', 'rm', '--force', '--volumes', name], check=False)
+    result['total_seconds'] = round(time.time() - started, 2)
+    live_counts = table_counts(live_ids[0], pw, user, database)
+    rows, problems = compare_counts(live_counts, restored, params.get('tolerance_percent') or 0)
+    result.update(tables=rows, problems=problems)
+    max_age = params.get('max_age_hours')
+    if max_age and age > float(max_age):
+        problems.insert(0, 'the newest backup (%s) is %.1f h old, more than %s h' % (run, age, max_age))
+    return result
+
+
+def restore_live(params, check_mode=False):
+    """Restore a dump into the live database, stopping the services that write to it meanwhile."""
+    project, database = params['project'], params['database']
+    result = dict(changed=True, database=database, target='live', stopped=[])
+    run, path = locate(params['backup_dir'], database, params.get('run') or 'latest')
+    result.update(run=run, file=path, encrypted=path.endswith('.age'), size=os.path.getsize(path))
+    result['sha256'] = verify_checksum(path)
+    if path.endswith('.age') and not params.get('identity'):
+        stream_into(path, None, [])  # raises the message about the missing key
+    live_ids = find_containers(project, params['service'])
+    if not live_ids:
+        raise RestoreError('no running container of service %s in compose project %s' % (params['service'], project),
+                           result)
+    writers = []
+    for service in params.get('stop_services') or []:
+        writers += find_containers(project, service)
+    if check_mode:
+        result['stopped'] = writers
+        return result
+    pw, user = params['password_file'], params.get('user') or ''
+    if writers:
+        _run(['docker', 'stop'] + writers)
+        result['stopped'] = writers
+    try:
+        started = time.time()
+        stream_into(path, params.get('identity'), in_container(
+            live_ids[0], pw, user,
+            ['pg_restore', '--dbname', database, '--clean', '--if-exists', '--single-transaction', '--exit-on-error'],
+            stdin=True))
+        result['restore_seconds'] = round(time.time() - started, 2)
+    finally:
+        if writers:
+            _run(['docker', 'start'] + writers, check=False)
+    counts = table_counts(live_ids[0], pw, user, database)
+    result['tables'] = [dict(table=t, rows=n) for t, n in sorted(counts.items())]
+    return result
