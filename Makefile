@@ -16,12 +16,13 @@ export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
 # `make molecule S=baseline` runs one.
-SCENARIOS ?= site nginx stack firewall baseline nginx-refusals docker stack-refusals firewall-refusals docker-refusals baseline-nokey
+SCENARIOS ?= site nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals \
+             docker-refusals baseline-nokey
 JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan changelog build clean
+        test demo demo-clean bench bench-scan bench-backup changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
@@ -30,6 +31,7 @@ help:
 	@echo "make molecule S=baseline   one Molecule scenario (reuses images and venv)"
 	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
 	@echo "make bench-scan  port_scan against nmap on a host that resets and one that drops"
+	@echo "make bench-backup  back up a 1 GiB database vs pg_dump | gzip, and time its restore"
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -92,3 +94,7 @@ build: venv
 
 clean:
 	rm -rf $(ROOT)/.cache
+
+bench-backup: setup
+	@scripts/ensure-host-tools.sh age
+	@$(BIN)/python scripts/bench_backup.py

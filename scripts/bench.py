@@ -1,6 +1,7 @@
 """make bench: time site.yml on a fresh dev host.
 
-Prints the first converge time, the idempotent re-run time, the number of task results
+Prints the first converge time (the hardening and Docker, then, once the demo product's
+images are loaded, the whole site.yml; loading is not timed), the idempotent re-run time, the number of task results
 and the changed count of the re-run (which must be 0), and compares the re-run with the
 reference figure of a widely used hardening role set on the same kind of host.
 """
@@ -44,6 +45,7 @@ def site_run(*extra):
     started = time.monotonic()
     proc = subprocess.run(
         [os.path.join(BIN, "ansible-playbook"), "-i", "inventories/dev", "-e", f"ansible_host={HOST}",
+         "--vault-password-file", os.path.join(ROOT, ".config", "dev-vault-password"),
          "playbooks/site.yml", *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - started
@@ -61,7 +63,13 @@ def main():
     print(f"Starting a fresh host {HOST} ({IMAGE})")
     start_host()
     try:
-        first, first_results, first_changed = site_run()
+        # A fresh host gets Docker first, then the demo product's images (a real host pulls
+        # them from its registry; here they are loaded, which is not timed), then the rest.
+        run([os.path.join(ROOT, "tests", "images", "demo", "build.sh")], stdout=subprocess.DEVNULL)
+        first_a, results_a, changed_a = site_run("--tags", "baseline,firewall,docker")
+        run([os.path.join(ROOT, "tests", "images", "demo", "load.sh"), HOST], stdout=subprocess.DEVNULL)
+        first_b, results_b, changed_b = site_run()
+        first, first_results, first_changed = first_a + first_b, results_a + results_b, changed_a + changed_b
         rerun, rerun_results, rerun_changed = site_run()
         base, base_results, base_changed = site_run("--tags", "baseline")
     finally:
