@@ -23,8 +23,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tree="$work/ansible_collections/stackops/hardened"
 mkdir -p "$tree"
-# What git tracks plus new files not ignored: the same content a clean checkout has.
-(cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents -P "{}" "$tree/" 2>/dev/null || true)
+# What git tracks plus new files not ignored: the same content a clean checkout has, but
+# the recipes of container images (tests/images: build scripts and the demo product's own
+# code, which run in containers, not under Ansible), which the Galaxy artifact leaves out
+# too. A tracked file deleted in the working tree is skipped.
+(cd "$ROOT" && { git ls-files -co --exclude-standard -z -- . ':!tests/images' \
+  | xargs -0 -I{} cp --parents -P "{}" "$tree/" 2>/dev/null; true; })
 # ansible-test only looks at files git knows about when it runs in a git tree; this copy
 # is not one, so it sees exactly what was copied.
 cd "$tree"

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Test only: a loopback HTTP upstream that names itself and echoes what nginx passed on.
 import http.server
 import json
