@@ -15,11 +15,14 @@ from ansible_collections.stackops.hardened.plugins.module_utils.secret_store imp
 from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     StackError,
     check_stack,
+    check_swarm,
     oneshot_services,
     render_project,
+    render_swarm,
     secret_consumer_problems,
     secret_owners,
     service_secret_names,
+    swarm_secrets,
 )
 
 
@@ -31,10 +34,13 @@ def _services(services):
     return dict((name, spec if isinstance(spec, dict) else {}) for name, spec in services.items())
 
 
-def stack_policy(services, name, public_ports=None, strict=False, require_pinned=False, secret_names=None):
-    """{refusals, warnings} of a stack description."""
-    return check_stack(name, services, public_ports=public_ports, strict=strict, require_pinned=require_pinned,
-                       secret_names=secret_names)
+def stack_policy(services, name, public_ports=None, strict=False, require_pinned=False, secret_names=None, swarm=None):
+    """{refusals, warnings} of a stack description; with swarm (the Swarm settings), also what a cluster refuses."""
+    verdict = check_stack(name, services, public_ports=public_ports, strict=strict, require_pinned=require_pinned,
+                          secret_names=secret_names)
+    if swarm is not None and isinstance(services, dict):
+        verdict['refusals'] = verdict['refusals'] + check_swarm(_services(services), swarm)
+    return verdict
 
 
 def stack_compose(services, name, defaults, public_ports=None, secrets_dir=None, fingerprints=None):
@@ -44,6 +50,19 @@ def stack_compose(services, name, defaults, public_ports=None, secrets_dir=None,
                               secrets_dir=secrets_dir, fingerprints=fingerprints or {})
     except StackError as exc:
         raise AnsibleFilterError('stack_compose: %s' % exc)
+
+
+def stack_swarm(services, name, defaults, swarm=None, fingerprints=None):
+    """The Swarm stack file of a stack description."""
+    try:
+        return render_swarm(name, _services(services), defaults or {}, swarm=swarm, fingerprints=fingerprints or {})
+    except StackError as exc:
+        raise AnsibleFilterError('stack_swarm: %s' % exc)
+
+
+def stack_swarm_secrets(services, name, fingerprints=None, secrets_dir=None):
+    """[{secret, name, src}]: the versioned Swarm secrets a stack needs and the file each is created from."""
+    return swarm_secrets(name, _services(services), fingerprints or {}, secrets_dir)
 
 
 def stack_oneshots(services):
@@ -78,6 +97,8 @@ class FilterModule(object):  # pylint: disable=too-few-public-methods
         return {
             'stack_policy': stack_policy,
             'stack_compose': stack_compose,
+            'stack_swarm': stack_swarm,
+            'stack_swarm_secrets': stack_swarm_secrets,
             'stack_oneshots': stack_oneshots,
             'stack_secret_owners': stack_secret_owners,
             'stack_secret_users': stack_secret_users,

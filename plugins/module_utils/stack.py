@@ -10,7 +10,10 @@ Plain functions over plain data, so unit tests reach every rule without a host:
 - ``render_project`` turns the description into the compose project the host runs: hardened
   defaults under every service, segmented networks, loopback-bound ports, secrets as files;
 - ``secret_owners`` says which uid:gid must own a copy of each secret;
-- ``compare_project`` tells whether the running containers already are the desired project.
+- ``compare_project`` tells whether the running containers already are the desired project;
+- ``render_swarm`` turns the same description into a Swarm stack file (overlay networks,
+  versioned Swarm secrets, ``deploy:`` with placement, resources and health-gated updates),
+  and ``check_swarm`` refuses what a cluster cannot run safely.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -40,7 +43,7 @@ ALLOWANCES = {
     'secret_literal': 'a secret-looking literal in environment',
     'extra_capabilities': 'cap_add beyond NET_BIND_SERVICE, CHOWN, SETUID, SETGID, DAC_OVERRIDE, FOWNER',
 }
-EXTENSION_KEYS = ('allow', 'datastore', 'oneshot')
+EXTENSION_KEYS = ('allow', 'datastore', 'oneshot', 'singleton')
 
 # Images whose repository name says "data store": no public ports, backend network only.
 DATASTORE_NAMES = ('postgres', 'postgresql', 'postgis', 'redis', 'valkey', 'keydb', 'mysql', 'mariadb',
@@ -114,7 +117,7 @@ def extension(service):
     if not isinstance(ext, dict):
         raise StackError('%s must be a mapping' % EXTENSION)
     return dict(allow=set(_as_list(ext.get('allow'))), datastore=ext.get('datastore'), oneshot=ext.get('oneshot'),
-                unknown=sorted(set(ext) - set(EXTENSION_KEYS)))
+                singleton=bool(ext.get('singleton')), unknown=sorted(set(ext) - set(EXTENSION_KEYS)))
 
 
 def environment_items(service):
@@ -487,6 +490,26 @@ def _render_ports(name, service, public):
     return rendered
 
 
+def _hardened_service(name, source, defaults, volumes):
+    """One service with the hardened defaults under it (a key the service sets replaces the default), its networks
+    (backend only for a data store, frontend and backend otherwise, unless it names its own), and its named volumes
+    added to `volumes` under the stack's prefix. The common ground of the compose project and the Swarm stack."""
+    rendered = copy.deepcopy(dict((k, v) for k, v in (defaults or {}).items()))
+    for key, value in source.items():
+        if key == EXTENSION:
+            continue
+        rendered[key] = copy.deepcopy(value)
+    if 'networks' not in source and 'network_mode' not in source:
+        rendered['networks'] = [BACKEND] if is_datastore(source) else [FRONTEND, BACKEND]
+    if 'network_mode' in source:
+        rendered.pop('networks', None)
+    for entry in _as_list(source.get('volumes')):
+        vol = _volume_source(entry)
+        if vol and not vol.startswith(('/', '.', '~', '$')):
+            volumes[vol] = dict(name='%s_%s' % (name, vol))
+    return rendered
+
+
 def render_project(name, services, defaults, public_ports=None, secrets_dir=None, fingerprints=None):
     """The compose project, as a mapping ready for YAML: hardened defaults under every service (a key the service
     sets replaces the default), networks frontend and backend (internal), ports bound to 127.0.0.1 unless declared
@@ -500,23 +523,11 @@ def render_project(name, services, defaults, public_ports=None, secrets_dir=None
     volumes, secrets = {}, {}
     for svc in sorted(services):
         source = services[svc]
-        rendered = copy.deepcopy(dict((k, v) for k, v in (defaults or {}).items()))
-        for key, value in source.items():
-            if key == EXTENSION:
-                continue
-            rendered[key] = copy.deepcopy(value)
+        rendered = _hardened_service(name, source, defaults, volumes)
         if svc in oneshots:
             rendered['restart'] = source.get('restart', 'no')
-        if 'networks' not in source and 'network_mode' not in source:
-            rendered['networks'] = [BACKEND] if is_datastore(source) else [FRONTEND, BACKEND]
-        if 'network_mode' in source:
-            rendered.pop('networks', None)
         if source.get('ports'):
             rendered['ports'] = _render_ports(svc, source, public)
-        for entry in _as_list(source.get('volumes')):
-            vol = _volume_source(entry)
-            if vol and not vol.startswith(('/', '.', '~', '$')):
-                volumes[vol] = dict(name='%s_%s' % (name, vol))
         names = service_secret_names(source)
         if names:
             ids = service_uid_gid(source)
@@ -540,6 +551,235 @@ def render_project(name, services, defaults, public_ports=None, secrets_dir=None
     if secrets:
         project['secrets'] = secrets
     return project
+
+
+# ---------------------------------------------------------------- the Swarm stack
+
+SWARM_ENDPOINT_MODES = ('vip', 'dnsrr')
+SWARM_PUBLISH_MODES = ('ingress', 'host')
+SWARM_FILE_VERSION = '3.9'
+# docker stack deploy ignores these keys (restart, security_opt) or refuses them (the resource
+# keys); the renderer moves each to its Swarm form or drops it with the reason in the docs.
+SWARM_MOVED_KEYS = ('depends_on', 'restart', 'container_name', 'security_opt', 'shm_size', 'tmpfs', 'mem_limit',
+                    'mem_reservation', 'cpus', 'pids_limit', 'labels')
+SWARM_DEPLOY_KEYS = ('mode', 'replicas', 'endpoint_mode', 'placement', 'resources', 'restart_policy',
+                     'update_config', 'rollback_config', 'labels')
+_SIZE = re.compile(r'^([0-9]+)\s*([bkmg]?)b?$', re.IGNORECASE)
+
+
+def size_in_bytes(value, what):
+    """'128m', '1g', '65536' or an int as a number of bytes. Raises StackError naming WHAT."""
+    match = _SIZE.match(str(value).strip())
+    if isinstance(value, bool) or not match:
+        raise StackError('%s is %r; give a size such as 64m, 1g or a number of bytes' % (what, value))
+    return int(match.group(1)) * {'': 1, 'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3}[match.group(2).lower()]
+
+
+def _tmpfs_mounts(svc, rendered):
+    """tmpfs entries ('/tmp' or '/tmp:size=64m') and shm_size as Swarm tmpfs mounts (stack files ignore both)."""
+    mounts = []
+    for entry in _as_list(rendered.get('tmpfs')):
+        path, _sep, options = str(entry).partition(':')
+        mount = dict(type='tmpfs', target=path)
+        size = re.search(r'(?:^|,)size=([^,]+)', options)
+        if size:
+            mount['tmpfs'] = dict(size=size_in_bytes(size.group(1), 'service %s: tmpfs %s size' % (svc, path)))
+        mounts.append(mount)
+    if rendered.get('shm_size'):
+        mounts.append(dict(type='tmpfs', target='/dev/shm',
+                           tmpfs=dict(size=size_in_bytes(rendered['shm_size'], 'service %s: shm_size' % svc))))
+    return mounts
+
+
+def _resources(rendered):
+    limits, reservations = {}, {}
+    if rendered.get('mem_limit') not in (None, ''):
+        limits['memory'] = str(rendered['mem_limit'])
+    if rendered.get('cpus') not in (None, ''):
+        limits['cpus'] = str(rendered['cpus'])
+    if rendered.get('pids_limit') not in (None, ''):
+        limits['pids'] = int(rendered['pids_limit'])
+    if rendered.get('mem_reservation') not in (None, ''):
+        reservations['memory'] = str(rendered['mem_reservation'])
+    resources = {}
+    if limits:
+        resources['limits'] = limits
+    if reservations:
+        resources['reservations'] = reservations
+    return resources
+
+
+def merge_deep(base, override):
+    """BASE with OVERRIDE laid over it, mappings merged key by key, anything else replaced."""
+    result = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_deep(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def swarm_secret_name(stack, secret, fingerprint):
+    """The versioned Swarm secret name: a new value gets a new name, so a rotation updates exactly its users."""
+    version = re.sub(r'[^a-z0-9]', '', str(fingerprint or 'absent').lower().split(':')[-1])[:12] or 'absent'
+    return '%s_%s_%s' % (stack, secret, version)
+
+
+def swarm_secrets(name, services, fingerprints, secrets_dir):
+    """The Swarm secrets a stack needs: [{secret, name, src}], src being a copy the secrets role wrote."""
+    owners = secret_owners(services)
+    result = []
+    for secret in sorted(set(s for svc in services.values() for s in service_secret_names(svc or {}))):
+        uid = owners[secret][0].split(':')[0] if owners.get(secret) else '0'
+        result.append(dict(secret=secret, name=swarm_secret_name(name, secret, (fingerprints or {}).get(secret)),
+                           src='%s/%s/%s' % (secrets_dir, uid, secret)))
+    return result
+
+
+def _swarm_ports(source, publish_mode):
+    rendered = []
+    for entry in _as_list(source.get('ports')):
+        port = parse_port(entry)
+        spec = dict(target=int(port['target']) if port['target'].isdigit() else port['target'],
+                    protocol=port['protocol'], mode=publish_mode)
+        if port['published']:
+            spec['published'] = int(port['published']) if port['published'].isdigit() else port['published']
+        rendered.append(spec)
+    return rendered
+
+
+def swarm_update_order(service, oneshot, publish_mode):
+    """start-first where two tasks side by side are harmless; stop-first for data stores (one volume), singletons
+    (a second scheduler would run every job twice) and host-mode published ports (both tasks want the port)."""
+    ext = extension(service)
+    if oneshot or is_datastore(service) or ext['singleton'] or (service.get('ports') and publish_mode == 'host'):
+        return 'stop-first'
+    return 'start-first'
+
+
+def _swarm_deploy(svc, source, rendered, oneshot, options):
+    deploy = {}
+    if oneshot:
+        deploy['mode'] = 'replicated-job'
+        deploy['restart_policy'] = dict(condition='on-failure', delay='5s', max_attempts=3)
+    else:
+        order = swarm_update_order(source, oneshot, options['publish_mode'])
+        monitor = options['monitor']
+        deploy.update(mode='replicated', replicas=1, endpoint_mode=options['endpoint_mode'],
+                      restart_policy=dict(condition='any', delay='5s'),
+                      update_config=dict(parallelism=1, delay='5s', order=order, failure_action='rollback',
+                                         monitor=monitor, max_failure_ratio=0),
+                      rollback_config=dict(parallelism=1, delay='0s', order=order, failure_action='pause',
+                                           monitor=monitor))
+    if is_datastore(source):
+        deploy['placement'] = dict(constraints=['node.labels.%s == true' % options['datastore_label']])
+    resources = _resources(rendered)
+    if resources:
+        deploy['resources'] = resources
+    if isinstance(source.get('labels'), (dict, list)):
+        deploy['labels'] = copy.deepcopy(source['labels'])
+    return merge_deep(deploy, (options['deploy'] or {}).get(svc))
+
+
+def _swarm_options(options):
+    options = dict(options or {})
+    result = dict(endpoint_mode=options.get('endpoint_mode') or 'vip', publish_mode=options.get('publish_mode') or 'ingress',
+                  encrypted=bool(options.get('encrypted', True)), datastore_label=options.get('datastore_label') or 'stackops.data',
+                  monitor=str(options.get('monitor') or '30s'), deploy=options.get('deploy') or {})
+    if result['endpoint_mode'] not in SWARM_ENDPOINT_MODES:
+        raise StackError('stack_swarm_endpoint_mode is %r; it accepts %s' % (result['endpoint_mode'], ', '.join(SWARM_ENDPOINT_MODES)))
+    if result['publish_mode'] not in SWARM_PUBLISH_MODES:
+        raise StackError('stack_swarm_publish_mode is %r; it accepts %s' % (result['publish_mode'], ', '.join(SWARM_PUBLISH_MODES)))
+    if not isinstance(result['deploy'], dict):
+        raise StackError('stack_swarm_deploy must be a mapping of service names to deploy: settings')
+    return result
+
+
+def render_swarm(name, services, defaults, swarm=None, fingerprints=None):
+    """The Swarm stack file of the same description: the same hardened services, on overlay networks (backend
+    internal, both encrypted unless swarm.encrypted is false), secrets as versioned external Swarm secrets mounted
+    0400 for the service's uid, tmpfs and shm_size as tmpfs mounts, resource keys under deploy.resources, and
+    deploy: with replicas, data stores pinned to nodes labelled swarm.datastore_label, health-gated updates that
+    roll back by themselves (swarm.deploy overrides any of it per service). One-shots become replicated jobs."""
+    options = _swarm_options(swarm)
+    oneshots = set(oneshot_services(services))
+    driver_opts = dict(encrypted='true') if options['encrypted'] else {}
+    networks = {FRONTEND: dict(driver='overlay'), BACKEND: dict(driver='overlay', internal=True)}
+    for network in networks.values():
+        if driver_opts:
+            network['driver_opts'] = dict(driver_opts)
+    project = dict(version=SWARM_FILE_VERSION, services={}, networks=networks)
+    volumes, secrets = {}, {}
+    for svc in sorted(services):
+        source = services[svc]
+        if 'network_mode' in source:
+            raise StackError('service %s sets network_mode, which a Swarm service cannot have' % svc)
+        rendered = _hardened_service(name, source, defaults, volumes)
+        oneshot = svc in oneshots
+        mounts = _tmpfs_mounts(svc, rendered)
+        deploy = _swarm_deploy(svc, source, rendered, oneshot, options)
+        for key in SWARM_MOVED_KEYS:
+            rendered.pop(key, None)
+        if mounts:
+            rendered['volumes'] = list(rendered.get('volumes') or []) + mounts
+        if source.get('ports'):
+            rendered['ports'] = _swarm_ports(source, options['publish_mode'])
+        names = service_secret_names(source)
+        if names:
+            ids = service_uid_gid(source) or (0, 0)
+            entries = []
+            for secret in names:
+                secrets[secret] = dict(external=True, name=swarm_secret_name(name, secret, (fingerprints or {}).get(secret)))
+                entries.append(dict(source=secret, target=secret, uid=str(ids[0]), gid=str(ids[1]), mode=0o400))
+            rendered['secrets'] = entries
+        rendered['deploy'] = deploy
+        project['services'][svc] = rendered
+    if volumes:
+        project['volumes'] = volumes
+    if secrets:
+        project['secrets'] = secrets
+    return project
+
+
+def check_swarm(services, swarm=None):
+    """Refusals of a description that a cluster cannot run safely: deploy settings for services that do not exist,
+    a data store or a singleton with more than one task, a one-shot that is not a job, unknown modes."""
+    try:
+        options = _swarm_options(swarm)
+    except StackError as exc:
+        return [str(exc)]
+    refusals = []
+    oneshots = set(oneshot_services(services))
+    for svc in sorted(options['deploy']):
+        if svc not in services:
+            refusals.append('stack_swarm_deploy names service %s, which stack_services does not have (it has %s)'
+                            % (svc, ', '.join(sorted(services))))
+            continue
+        override = options['deploy'][svc]
+        if not isinstance(override, dict):
+            refusals.append('stack_swarm_deploy.%s must be a mapping of deploy: settings' % svc)
+            continue
+        for key in sorted(set(override) - set(SWARM_DEPLOY_KEYS)):
+            refusals.append('stack_swarm_deploy.%s has %r; it accepts %s' % (svc, key, ', '.join(SWARM_DEPLOY_KEYS)))
+        mode = override.get('mode')
+        replicas = override.get('replicas', 1)
+        several = mode in ('global', 'global-job') or (isinstance(replicas, int) and replicas > 1)
+        service = services[svc] or {}
+        if several and is_datastore(service):
+            refusals.append('service %s is a data store: it keeps its data in a volume on one node, so it runs as '
+                            'one task pinned to that node; remove replicas/mode from stack_swarm_deploy.%s (scale it '
+                            'with its own replication instead)' % (svc, svc))
+        elif several and extension(service)['singleton']:
+            refusals.append('service %s is a singleton (x-stackops.singleton): a second task would run every '
+                            'scheduled job twice; remove replicas/mode from stack_swarm_deploy.%s' % (svc, svc))
+        if svc in oneshots and mode not in (None, 'replicated-job'):
+            refusals.append('service %s runs once (a one-shot) and deploys as a replicated-job; stack_swarm_deploy.%s '
+                            'sets mode %s' % (svc, svc, mode))
+        if mode is not None and mode not in ('replicated', 'global', 'replicated-job', 'global-job'):
+            refusals.append('stack_swarm_deploy.%s.mode is %r; it accepts replicated, global, replicated-job, '
+                            'global-job' % (svc, mode))
+    return refusals
 
 
 # ---------------------------------------------------------------- drift
