@@ -32,6 +32,10 @@ class DockerAPIError(Exception):
         self.status = status
 
 
+class NotSwarmManagerError(DockerAPIError):
+    """The Engine answered 503 to a cluster request: this node is a swarm worker, or not in a swarm at all."""
+
+
 class UnixHTTPConnection(http_client.HTTPConnection):
     """HTTP over a unix stream socket, for the Docker Engine API."""
 
@@ -118,3 +122,76 @@ def inspect_container(name_or_id, socket_path=DOCKER_SOCKET, timeout=10.0):
         raise DockerAPIError('Docker Engine API on %s answered GET %s with %s, expected an object'
                              % (socket_path, path, type(document).__name__), status=200)
     return document
+
+
+# ---------------------------------------------------------------- swarm (manager only)
+
+def _filters(filters):
+    """The JSON of a `filters` query value, keys and values sorted so a request path is stable."""
+    return json.dumps(dict((key, sorted(str(value) for value in values)) for key, values in filters.items()),
+                      sort_keys=True, separators=(',', ':'))
+
+
+def api_path(base, query=None, filters=None):
+    """`base` with its query: `query` is a list of (name, value); `filters` maps a filter name to its values."""
+    query = list(query or [])
+    if filters:
+        query.append(('filters', _filters(filters)))
+    if not query:
+        return base
+    return base + '?' + urlencode(query)
+
+
+def is_not_manager_answer(exc):
+    """True when a DockerAPIError is the 503 a swarm worker (or a node outside any swarm) gives to cluster requests."""
+    return getattr(exc, 'status', None) == 503 and 'not a swarm manager' in str(exc)
+
+
+def _swarm_list(path, socket_path, timeout):
+    try:
+        answer = docker_api_get(path, socket_path=socket_path, timeout=timeout)
+    except DockerAPIError as exc:
+        if is_not_manager_answer(exc):
+            raise NotSwarmManagerError(str(exc), status=exc.status) from exc
+        raise
+    if not isinstance(answer, list):
+        raise DockerAPIError('Docker Engine API on %s answered GET %s with %s, expected a list'
+                             % (socket_path, path, type(answer).__name__), status=200)
+    return answer
+
+
+def services_path(labels=None, status=True):
+    """The request path of GET /services, with ServiceStatus (`status`) and label filters ('key=value' or 'key')."""
+    return api_path('/services', [('status', 'true')] if status else [], {'label': labels} if labels else None)
+
+
+def list_services(socket_path=DOCKER_SOCKET, labels=None, status=True, timeout=10.0):
+    """The JSON list of GET /services; only a swarm manager answers (NotSwarmManagerError otherwise)."""
+    return _swarm_list(services_path(labels, status), socket_path, timeout)
+
+
+def list_tasks(socket_path=DOCKER_SOCKET, filters=None, timeout=10.0):
+    """The JSON list of GET /tasks; `filters` maps a filter name (service, node, desired-state …) to its values."""
+    return _swarm_list(api_path('/tasks', filters=filters), socket_path, timeout)
+
+
+def list_nodes(socket_path=DOCKER_SOCKET, timeout=10.0):
+    """The JSON list of GET /nodes (a swarm manager only)."""
+    return _swarm_list('/nodes', socket_path, timeout)
+
+
+def info(socket_path=DOCKER_SOCKET, timeout=10.0):
+    """The document of GET /info (Swarm.LocalNodeState, Swarm.ControlAvailable …)."""
+    document = docker_api_get('/info', socket_path=socket_path, timeout=timeout)
+    if not isinstance(document, dict):
+        raise DockerAPIError('Docker Engine API on %s answered GET /info with %s, expected an object'
+                             % (socket_path, type(document).__name__), status=200)
+    return document
+
+
+def swarm_role(document):
+    """'manager', 'worker' or None (not in an active swarm) from a GET /info document."""
+    swarm = (document or {}).get('Swarm') or {}
+    if swarm.get('LocalNodeState') != 'active':
+        return None
+    return 'manager' if swarm.get('ControlAvailable') else 'worker'

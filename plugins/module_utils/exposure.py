@@ -3,15 +3,24 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which ports are exposed off loopback, and which of those the policy does not allow.
 
-Pure functions: listening sockets and Docker-published ports in, one table and the
-offending rows with readable messages out.
+Pure functions: listening sockets, Docker-published ports and Swarm ingress ports in, one
+table and the offending (and firewall-filtered) rows with readable messages out. Only
+read_swarm_ingress talks to Docker.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import os
 import re
 
+from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (
+    DOCKER_SOCKET,
+    NotSwarmManagerError,
+    info as docker_info,
+    list_services,
+    swarm_role,
+)
 from ansible_collections.stackops.hardened.plugins.module_utils.sockets import (
     address_family,
     classify_address,
@@ -20,6 +29,10 @@ from ansible_collections.stackops.hardened.plugins.module_utils.sockets import (
 
 
 DOCKER_PROXY = 'docker-proxy'
+# dockerd itself holds the socket of a port a swarm task publishes in host mode.
+DOCKER_DAEMON = 'dockerd'
+SWARM_INGRESS = 'swarm-ingress'
+FIREWALL_CLAUSE = 'relies on the host firewall (prove it from outside with port_scan)'
 ROW_KEYS = ('proto', 'family', 'address', 'scope', 'port', 'process', 'pid', 'container', 'source')
 
 _PORT_SPEC = re.compile(r'^(\d{1,5})(?:/([A-Za-z]+))?$')
@@ -69,13 +82,99 @@ def _row_sort_key(row):
     return (row['port'], row['proto'], row['family'], row['address'], row['container'] or '', row['pid'] or 0)
 
 
-def merge_exposure(sockets, docker_ports=None):
-    """Merge listening sockets and Docker-published ports into one table.
+def swarm_ingress_ports(services):
+    """The ports a swarm publishes through its routing mesh, from the JSON list of GET /services.
+
+    Each is a dict port, proto, service (name): the Endpoint.Ports whose PublishMode is
+    ingress (Docker's default) and that have a PublishedPort. Host-mode ports are left
+    out: they are container ports on the node running the task. Sorted, without duplicates.
+    """
+    found = set()
+    for service in services or []:
+        name = ((service.get('Spec') or {}).get('Name')) or (service.get('ID') or '')[:12] or None
+        for port in ((service.get('Endpoint') or {}).get('Ports')) or []:
+            if (port.get('PublishMode') or 'ingress') != 'ingress' or not port.get('PublishedPort'):
+                continue
+            found.add((int(port['PublishedPort']), (port.get('Protocol') or 'tcp').lower(), name))
+    return [dict(port=port, proto=proto, service=name) for port, proto, name in sorted(found, key=_ingress_key)]
+
+
+def _ingress_key(item):
+    port, proto, name = item
+    return (port, proto, name or '')
+
+
+def normalise_ingress_ports(ports, what='swarm_ingress_ports'):
+    """Check ingress ports given from outside (a manager's swarm_ingress): a list of dicts port, proto, service.
+
+    proto defaults to tcp. Returns them as swarm_ingress_ports does. Raises ValueError
+    naming the item and what is accepted.
+    """
+    found = set()
+    for index, item in enumerate(ports or []):
+        where = '%s[%d]' % (what, index)
+        if not isinstance(item, dict):
+            raise ValueError('%s must be a dict with port, proto and service, got %r' % (where, item))
+        port = item.get('port')
+        if isinstance(port, str) and port.strip().isdigit():
+            port = int(port)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ValueError('%s.port %r is not valid: use a port 1-65535' % (where, item.get('port')))
+        proto = str(item.get('proto') or 'tcp').strip().lower()
+        if proto not in ('tcp', 'udp'):
+            raise ValueError("%s.proto %r is not valid: use 'tcp' or 'udp'" % (where, item.get('proto')))
+        service = item.get('service')
+        service = str(service).strip() if service is not None else ''
+        found.add((port, proto, service or None))
+    return [dict(port=port, proto=proto, service=name) for port, proto, name in sorted(found, key=_ingress_key)]
+
+
+def merge_ingress(*lists):
+    """One sorted list of ingress ports from several (read on a manager, given from outside), without duplicates."""
+    found = set()
+    for ports in lists:
+        for item in ports or []:
+            found.add((item['port'], item['proto'], item.get('service')))
+    return [dict(port=port, proto=proto, service=name) for port, proto, name in sorted(found, key=_ingress_key)]
+
+
+def _services_without_status(socket_path, timeout):
+    return list_services(socket_path=socket_path, status=False, timeout=timeout)
+
+
+def read_swarm_ingress(socket_path=DOCKER_SOCKET, timeout=10.0, read_info=docker_info, read_services=_services_without_status):
+    """The swarm's ingress ports as this host can read them: (ports, role, note).
+
+    `role` is 'manager', 'worker' or None (no Docker socket, or not in an active swarm).
+    Only a manager can list services; a worker gets no ports and a note saying so.
+    Raises DockerAPIError when the socket exists but cannot be read.
+    """
+    if not os.path.exists(socket_path):
+        return [], None, 'Docker socket %s not found: no swarm ingress ports read' % socket_path
+    role = swarm_role(read_info(socket_path=socket_path, timeout=timeout))
+    if role is None:
+        return [], None, 'not in an active swarm: no swarm ingress ports'
+    if role == 'worker':
+        return [], role, ('swarm worker: it cannot list services, so ingress ports are only those given in '
+                          'swarm_ingress_ports (read them on a manager)')
+    try:
+        services = read_services(socket_path=socket_path, timeout=timeout)
+    except NotSwarmManagerError:
+        return [], 'worker', 'swarm node no longer a manager: no swarm ingress ports read'
+    ports = swarm_ingress_ports(services)
+    return ports, role, 'swarm manager: read %d ingress port(s) of %d service(s)' % (len(ports), len(services))
+
+
+def merge_exposure(sockets, docker_ports=None, ingress=None):
+    """Merge listening sockets, Docker-published ports and swarm ingress ports into one table.
 
     A socket gets the container name when a published port has the same proto, port and
-    address, or when the socket belongs to docker-proxy and a published port has the same
-    proto and port. Published ports no socket accounts for (userland-proxy off: the
-    kernel forwards them) become rows of their own with source 'docker'.
+    address, or when the socket belongs to docker-proxy or dockerd (a swarm host-mode
+    port) and a published port has the same proto and port. Published ports no socket
+    accounts for (userland-proxy off: the kernel forwards them) become rows of their own
+    with source 'docker'. Every ingress port (see swarm_ingress_ports) is a row on
+    0.0.0.0 with source 'swarm-ingress' and the service name as container: the kernel
+    forwards it on every node of the swarm, without a socket.
     """
     docker_ports = [dict(record, address=normalise_address(record['address'])) for record in (docker_ports or [])]
     used = set()
@@ -88,7 +187,7 @@ def merge_exposure(sockets, docker_ports=None):
         exact = [i for i in candidates if docker_ports[i]['address'] == address]
         if exact:
             match = exact
-        elif process == DOCKER_PROXY:
+        elif process in (DOCKER_PROXY, DOCKER_DAEMON):
             match = [i for i in candidates if address_family(docker_ports[i]['address']) == family] or candidates
         else:
             match = []
@@ -101,12 +200,16 @@ def merge_exposure(sockets, docker_ports=None):
             continue
         rows.append(_row(record['proto'], address_family(record['address']), record['address'], record['port'],
                          container=record.get('container'), source='docker'))
+    for item in ingress or []:
+        rows.append(_row(item['proto'], 4, '0.0.0.0', item['port'], container=item.get('service'), source=SWARM_INGRESS))
     rows.sort(key=_row_sort_key)
     return rows
 
 
 def describe_owner(row):
-    """'container NAME', 'process NAME, pid N' or 'process unknown' for a table row."""
+    """'container NAME', 'service NAME, swarm ingress', 'process NAME, pid N' or 'process unknown' for a table row."""
+    if row.get('source') == SWARM_INGRESS:
+        return 'service %s, swarm ingress' % row['container'] if row.get('container') else 'swarm ingress'
     if row.get('container'):
         return 'container %s' % row['container']
     if row.get('process') and row.get('pid') is not None:
@@ -118,26 +221,55 @@ def describe_owner(row):
     return 'process unknown'
 
 
-def compare_policy(rows, allowed):
-    """Offending rows and one message line each.
+def judge_exposure(rows, allowed, firewalled=None):
+    """The rows off loopback the policy does not allow, split into offenders and firewall-filtered rows.
 
-    An offender is a row whose scope is not loopback and whose (port, proto) is not in
-    `allowed` (port specs, see parse_port_spec). The same port/proto/address/container is
-    reported once. Raises ValueError for a bad spec in `allowed`.
+    A row whose scope is not loopback and whose (port, proto) is not in `allowed` (port
+    specs, see parse_port_spec) is an offender, unless its (port, proto) is in
+    `firewalled`: a published port that cannot be bound to loopback (Swarm has no host
+    address for published ports) and that the host firewall drops from outside. Such a
+    row is only filtered, which is a claim the outside scan (port_scan) must prove. The
+    same port/proto/address/container is reported once. Returns a dict: offenders,
+    messages, filtered, filtered_messages. Raises ValueError for a bad spec.
     """
     allowed_pairs = parse_port_specs(allowed, what='allowed port spec')
+    firewalled_pairs = parse_port_specs(firewalled, what='firewalled port spec')
     shown = format_port_list(allowed_pairs)
-    offenders = []
-    messages = []
+    result = dict(offenders=[], messages=[], filtered=[], filtered_messages=[])
     seen = set()
     for row in sorted(rows, key=_row_sort_key):
-        if row['scope'] == 'loopback' or (row['port'], row['proto']) in allowed_pairs:
+        pair = (row['port'], row['proto'])
+        if row['scope'] == 'loopback' or pair in allowed_pairs:
             continue
         key = (row['port'], row['proto'], row['address'], row.get('container'))
         if key in seen:
             continue
         seen.add(key)
-        offenders.append(dict(row))
-        messages.append('%d/%s listens on %s (%s); allowed off loopback: %s'
-                        % (row['port'], row['proto'], row['address'], describe_owner(row), shown))
-    return offenders, messages
+        where = '%d/%s listens on %s (%s)' % (row['port'], row['proto'], row['address'], describe_owner(row))
+        if pair in firewalled_pairs:
+            result['filtered'].append(dict(row))
+            result['filtered_messages'].append('%s; %s' % (where, FIREWALL_CLAUSE))
+        else:
+            result['offenders'].append(dict(row))
+            result['messages'].append('%s; allowed off loopback: %s' % (where, shown))
+    return result
+
+
+def assess_exposure(sockets, docker_ports=None, ingress=None, allowed=None, firewalled=None):
+    """The whole judgement: merge_exposure, then judge_exposure. Returns a dict: listeners, offenders, messages,
+    filtered, filtered_messages."""
+    listeners = merge_exposure(sockets, docker_ports, ingress)
+    result = judge_exposure(listeners, allowed, firewalled)
+    result['listeners'] = listeners
+    return result
+
+
+def compare_policy(rows, allowed, firewalled=None):
+    """Offending rows and one message line each (see judge_exposure; firewalled rows are not offenders).
+
+    An offender is a row whose scope is not loopback and whose (port, proto) is not in
+    `allowed` (port specs, see parse_port_spec). The same port/proto/address/container is
+    reported once. Raises ValueError for a bad spec in `allowed`.
+    """
+    result = judge_exposure(rows, allowed, firewalled)
+    return result['offenders'], result['messages']

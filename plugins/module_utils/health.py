@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 stackops.hardened developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Health of containers and HTTP(S) endpoints: evaluate, decide, describe, and wait.
+"""Health of containers, swarm stack services and HTTP(S) endpoints: evaluate, decide, describe, and wait.
 
-The evaluation of a container inspect document, of a URL answer, the decision whether
-to go on waiting and the messages are plain functions that take data and return data.
+The evaluation of a container inspect document, of a swarm service with its tasks, of a
+URL answer, the decision whether to go on waiting and the messages are plain functions
+that take data and return data.
 The polling loop takes its clock, sleep and fetch functions as arguments, so unit tests
 run it instantly with a fake clock.
 """
@@ -26,13 +27,18 @@ from urllib.parse import urlsplit
 
 from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (
     DockerAPIError,
+    NotSwarmManagerError,
     inspect_container,
     list_containers,
+    list_nodes,
+    list_services,
+    list_tasks,
 )
 
 
 COMPOSE_PROJECT_LABEL = 'com.docker.compose.project'
 COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff'
+STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace'
 REQUEST_TIMEOUT = 10.0
 BODY_LIMIT = 1024 * 1024
 OUTPUT_LIMIT = 2000
@@ -47,14 +53,26 @@ _SPACE = re.compile(r'\s+')
 
 _PUBLIC_CONTAINER_KEYS = ('name', 'id', 'status', 'health', 'exit_code', 'last_output', 'unhealthy_for', 'ok', 'problem')
 _PUBLIC_URL_KEYS = ('url', 'status', 'elapsed', 'error', 'ok', 'problem')
+_PUBLIC_SERVICE_KEYS = ('name', 'mode', 'desired', 'running', 'completed', 'update_state', 'nodes', 'ok', 'problem')
+
+# Swarm task states that end a task with an error, and update states (UpdateStatus.State).
+_TASK_FAILED = ('failed', 'rejected')
+_UPDATE_IN_PROGRESS = ('updating', 'rollback_started')
+_UPDATE_PAUSED = ('paused', 'rollback_paused')
+_MODES = (('Replicated', 'replicated'), ('Global', 'global'), ('ReplicatedJob', 'replicated-job'), ('GlobalJob', 'global-job'))
 
 
 # ---------------------------------------------------------------- options
 
-def validate_options(containers, compose_project, urls, timeout, interval):
+def validate_options(containers, compose_project, urls, timeout, interval, swarm_stack=None):
     """Check the options; return the URL specs normalised (see normalise_url_spec). Raises ValueError."""
-    if not containers and not compose_project and not urls:
-        raise ValueError('nothing to check: give containers, compose_project or urls')
+    if swarm_stack is not None and not str(swarm_stack).strip():
+        raise ValueError('swarm_stack is empty: give the stack name (the NAME of docker stack deploy), or leave it out')
+    if swarm_stack and (containers or compose_project):
+        raise ValueError('swarm_stack %s cannot be combined with containers or compose_project: the containers of a swarm '
+                         'stack are tasks spread over its nodes; check them through swarm_stack alone' % swarm_stack)
+    if not containers and not compose_project and not urls and not swarm_stack:
+        raise ValueError('nothing to check: give containers, compose_project or urls (or swarm_stack, on a swarm manager)')
     for name in containers or []:
         if not isinstance(name, str) or not name.strip():
             raise ValueError('container name %r is not valid: give the name or ID of a container' % (name,))
@@ -345,6 +363,245 @@ def gather_containers(names, project, inspect, list_project):
     return entries, problems
 
 
+# ---------------------------------------------------------------- swarm stack services
+
+def service_mode(spec):
+    """'replicated', 'global', 'replicated-job' or 'global-job' from a service spec (Docker's default: replicated)."""
+    mode = (spec or {}).get('Mode') or {}
+    for key, name in _MODES:
+        if key in mode:
+            return name
+    return 'replicated'
+
+
+def task_state(task):
+    """The state a task is in (Status.State: new, pending, starting, running, complete, failed, rejected, shutdown …)."""
+    return str(((task or {}).get('Status') or {}).get('State') or 'unknown').lower()
+
+
+def _task_order(task):
+    status = task.get('Status') or {}
+    when = parse_docker_time(status.get('Timestamp')) or parse_docker_time(task.get('UpdatedAt')) or 0.0
+    return (when, (task.get('Version') or {}).get('Index') or 0)
+
+
+def newest_task(tasks):
+    """The task whose status changed last (Status.Timestamp, then Version.Index), or None."""
+    tasks = list(tasks or [])
+    return max(tasks, key=_task_order) if tasks else None
+
+
+def runs_current_spec(task, template):
+    """True when a task was made from the service's current task template (same container spec, same force counter).
+
+    Swarm copies the template into every task it creates, so a task of an older spec
+    (the image or the environment before an update) differs in its ContainerSpec.
+    """
+    spec = (task or {}).get('Spec') or {}
+    template = template or {}
+    return ((spec.get('ContainerSpec') or {}) == (template.get('ContainerSpec') or {})
+            and (spec.get('ForceUpdate') or 0) == (template.get('ForceUpdate') or 0))
+
+
+def _job_iteration(document):
+    return ((document or {}).get('JobIteration') or {}).get('Index') or 0
+
+
+def _where(task, hostnames):
+    node = task.get('NodeID')
+    if not node:
+        return 'not placed on a node'
+    return 'on %s' % (hostnames.get(node) or node[:12])
+
+
+def describe_task(task, hostnames, what='newest task'):
+    """'newest task: starting on node-2', with its error when it has one; 'no task yet' without a task."""
+    if task is None:
+        return 'no task yet'
+    text = '%s: %s %s' % (what, task_state(task), _where(task, hostnames))
+    error = _trim(_SPACE.sub(' ', (task.get('Status') or {}).get('Err') or ''), MESSAGE_OUTPUT_LIMIT)
+    if error:
+        text += ': %s' % error
+    return text
+
+
+def _failed_task_clause(tasks, hostnames):
+    failed = newest_task(t for t in tasks if task_state(t) in _TASK_FAILED)
+    if failed is None:
+        failed = newest_task(t for t in tasks if (t.get('Status') or {}).get('Err'))
+    if failed is None:
+        return 'no failed task left in the task history'
+    return describe_task(failed, hostnames, 'newest failed task')
+
+
+def _desired(spec, mode, status):
+    mode_spec = (spec.get('Mode') or {})
+    if mode == 'replicated':
+        replicas = (mode_spec.get('Replicated') or {}).get('Replicas')
+        return 1 if replicas is None else int(replicas)
+    if mode == 'replicated-job':
+        job = mode_spec.get('ReplicatedJob') or {}
+        return int(job.get('TotalCompletions') or job.get('MaxConcurrent') or 1)
+    return int(status.get('DesiredTasks') or 0)
+
+
+def job_retries(template):
+    """How many failed tasks a job may leave before Swarm gives up: its restart policy's MaxAttempts when it restarts on
+    failure (0 without a policy, or with condition none; unlimited attempts count as one retry per check round)."""
+    policy = template.get('RestartPolicy') or {}
+    if not policy or policy.get('Condition') == 'none':
+        return 0
+    attempts = int(policy.get('MaxAttempts') or 0)
+    return attempts if attempts > 0 else 1 << 30
+
+
+def evaluate_service(service, tasks, hostnames=None, rollbacks_before=None):
+    """What one swarm service (an item of GET /services?status=true) and its tasks (GET /tasks) say.
+
+    `hostnames` maps node ID to host name (GET /nodes). A service is settled when:
+    replicated: as many running tasks (desired state running) as replicas, all of the
+    current spec; global: one running task of the current spec on every node swarm
+    wants one on (ServiceStatus.DesiredTasks, at least one); job: at least as many
+    completed tasks as completions wanted. An update in progress (updating,
+    rollback_started) is waited for; a paused update, a rolled back update and a failed
+    job task are final. Returns a dict: name, mode, desired, running, completed,
+    update_state, nodes (host names of the nodes with a running task), ok, final,
+    problem (one line, or None).
+
+    `rollbacks_before` (seconds since the epoch): a rollback completed before it is history
+    (the deploy that follows it may rightly change nothing), and the service is judged on
+    its tasks alone.
+    """
+    hostnames = hostnames or {}
+    spec = service.get('Spec') or {}
+    name = spec.get('Name') or (service.get('ID') or '')[:12]
+    mode = service_mode(spec)
+    template = spec.get('TaskTemplate') or {}
+    status = service.get('ServiceStatus') or {}
+    update = service.get('UpdateStatus') or {}
+    update_state = update.get('State') or None
+    update_message = _trim(_SPACE.sub(' ', update.get('Message') or ''), MESSAGE_OUTPUT_LIMIT) or 'no message'
+    own = [task for task in tasks or [] if task.get('ServiceID') == service.get('ID')]
+    live = [task for task in own if task_state(task) == 'running' and task.get('DesiredState') == 'running']
+    stale = [task for task in live if not runs_current_spec(task, template)]
+    desired = _desired(spec, mode, status)
+    job = mode.endswith('-job')
+    iteration = _job_iteration(service.get('JobStatus'))
+    job_tasks = [task for task in own if _job_iteration(task) == iteration] if job else []
+    if 'CompletedTasks' in status:
+        completed = int(status.get('CompletedTasks') or 0)
+    else:
+        completed = len([task for task in job_tasks if task_state(task) == 'complete'])
+    result = dict(
+        name=name, mode=mode, desired=desired, running=len(live), completed=completed, update_state=update_state,
+        nodes=sorted(set(hostnames.get(task['NodeID']) or task['NodeID'][:12] for task in live if task.get('NodeID'))),
+        ok=False, final=False, problem=None,
+    )
+    head = 'service %s (%s)' % (name, mode)
+    if update_state == 'rollback_completed' and rollbacks_before is not None:
+        finished = parse_docker_time(update.get('CompletedAt'))
+        if finished is not None and finished < rollbacks_before:
+            update_state = None
+    if update_state == 'rollback_completed':
+        result['final'] = True
+        result['problem'] = 'service %s: the update of %s was rolled back (%s); %s' % (
+            name, name, update_message, _failed_task_clause(own, hostnames))
+        return result
+    if update_state in _UPDATE_PAUSED:
+        what = 'rollback' if update_state == 'rollback_paused' else 'update'
+        result['final'] = True
+        result['problem'] = 'service %s: the %s of %s is paused (%s); %s; resume or roll it back by hand' % (
+            name, what, name, update_message, _failed_task_clause(own, hostnames))
+        return result
+    if job:
+        if desired > 0 and completed >= desired:
+            result['ok'] = True
+            return result
+        failures = [task for task in job_tasks if task_state(task) in _TASK_FAILED]
+        failed = newest_task(failures)
+        if failed is not None and len(failures) > job_retries(template):
+            result['final'] = True
+            result['problem'] = '%s: %d of %d completed; %s' % (
+                head, completed, desired, describe_task(failed, hostnames, 'a task failed'))
+            return result
+        result['problem'] = '%s: %d of %d completed; %s' % (
+            head, completed, desired, describe_task(newest_task(job_tasks or own), hostnames))
+        return result
+    counted = status.get('RunningTasks', len(live))
+    on_nodes = len(set(task.get('NodeID') for task in live))
+    settled = (len(live) == desired and counted == desired and not stale and update_state not in _UPDATE_IN_PROGRESS
+               and (mode != 'global' or (desired > 0 and on_nodes == desired)))
+    if settled:
+        result['ok'] = True
+        return result
+    if mode == 'global' and desired == 0:
+        problem = '%s: no task wanted yet (no node that is ready, active and matches its placement has one); %s' % (
+            head, describe_task(newest_task(own), hostnames))
+    else:
+        problem = '%s: %d of %d running' % (head, len(live), desired)
+        if stale:
+            problem += ', %d of them on the previous spec' % len(stale)
+        problem += '; %s' % describe_task(newest_task(own), hostnames)
+    if update_state == 'updating':
+        problem += '; update in progress'
+    elif update_state == 'rollback_started':
+        problem += '; rolling back (%s)' % update_message
+    result['problem'] = problem
+    return result
+
+
+def evaluate_stack(stack, services, tasks, nodes, rollbacks_before=None):
+    """Every service of a swarm stack judged by evaluate_service, by name; and the stack's own problems.
+
+    `services`, `tasks` and `nodes` are the lists of GET /services?status=true, GET /tasks
+    and GET /nodes; services are those whose label com.docker.stack.namespace is `stack`.
+    Returns (evaluations, problems): a stack without services is a problem, and it is
+    final (docker stack deploy creates every service before it returns).
+    """
+    hostnames = {}
+    for node in nodes or []:
+        if node.get('ID'):
+            hostnames[node['ID']] = ((node.get('Description') or {}).get('Hostname')) or node['ID'][:12]
+    own = [service for service in services or []
+           if (((service.get('Spec') or {}).get('Labels') or {}).get(STACK_NAMESPACE_LABEL)) == stack]
+    evaluations = sorted((evaluate_service(service, tasks, hostnames, rollbacks_before=rollbacks_before)
+                          for service in own), key=lambda item: item['name'])
+    problems = []
+    if not own:
+        problems.append('swarm stack %s has no services (none with label %s=%s): deploy it with docker stack deploy, '
+                        'or check the stack name' % (stack, STACK_NAMESPACE_LABEL, stack))
+    return evaluations, problems
+
+
+def not_manager_message(stack, docker_socket):
+    """Why a swarm stack cannot be checked where the module runs, and where to run it instead."""
+    return ('swarm stack %s cannot be checked on this host: Docker on %s is not a swarm manager, and only a manager can '
+            'list services and tasks (it answered HTTP 503: not a swarm manager); run health_check with swarm_stack on a '
+            'manager, e.g. delegate_to the first host of the swarm managers group' % (stack, docker_socket))
+
+
+def read_stack(stack, docker_socket, rollbacks_before=None):
+    """GET the services of a swarm stack, their tasks and the nodes, and evaluate them (see evaluate_stack).
+
+    Raises NotSwarmManagerError (with not_manager_message) on a worker or a node outside any swarm.
+    """
+    try:
+        services = list_services(socket_path=docker_socket, labels=['%s=%s' % (STACK_NAMESPACE_LABEL, stack)], status=True)
+        ids = [service['ID'] for service in services if service.get('ID')]
+        tasks = []
+        if ids:
+            try:
+                tasks = list_tasks(socket_path=docker_socket, filters={'service': ids})
+            except DockerAPIError as exc:
+                if exc.status != 404:
+                    raise
+                tasks = list_tasks(socket_path=docker_socket)  # a service went away between the two requests
+        nodes = list_nodes(socket_path=docker_socket)
+    except NotSwarmManagerError as exc:
+        raise NotSwarmManagerError(not_manager_message(stack, docker_socket), status=exc.status) from exc
+    return evaluate_stack(stack, services, tasks, nodes, rollbacks_before=rollbacks_before)
+
+
 # ---------------------------------------------------------------- URLs
 
 class _HTTPSConnection(http_client.HTTPSConnection):
@@ -484,18 +741,23 @@ def evaluate_url(spec, result):
 
 # ---------------------------------------------------------------- deciding and waiting
 
-def decide(containers, urls, problems=()):
-    """'healthy' when everything is ok, 'failed' when a container has a problem waiting cannot fix, else 'waiting'."""
-    if not problems and all(item['ok'] for item in containers) and all(item['ok'] for item in urls):
+def decide(containers, urls, problems=(), services=(), final_problems=()):
+    """'healthy' when everything is ok, 'failed' when a container or service has a problem waiting cannot fix, else 'waiting'.
+
+    `problems` keep the check waiting; `final_problems` (a swarm stack without services) fail it.
+    """
+    if (not problems and not final_problems and all(item['ok'] for item in containers)
+            and all(item['ok'] for item in services) and all(item['ok'] for item in urls)):
         return 'healthy'
-    if any(not item['ok'] and item.get('final') for item in containers):
+    if final_problems or any(not item['ok'] and item.get('final') for item in list(containers) + list(services)):
         return 'failed'
     return 'waiting'
 
 
-def compose_messages(containers, urls, problems=()):
-    """Every problem, one line each: containers first, then the project, then URLs."""
+def compose_messages(containers, urls, problems=(), services=()):
+    """Every problem, one line each: containers first, then swarm services, then the project or stack, then URLs."""
     lines = [item['problem'] for item in containers if item.get('problem')]
+    lines.extend(item['problem'] for item in services if item.get('problem'))
     lines.extend(problems)
     lines.extend(item['problem'] for item in urls if item.get('problem'))
     return lines
@@ -516,15 +778,17 @@ def request_timeout(remaining):
 
 
 def wait_until_healthy(fetch_containers, fetch, url_specs, timeout, interval,
-                       clock=time.monotonic, sleep=time.sleep, wall=time.time):
-    """Poll until every container is healthy and every URL answers as expected, or stop.
+                       clock=time.monotonic, sleep=time.sleep, wall=time.time, fetch_services=None):
+    """Poll until every container is healthy, every swarm service settled and every URL answers as expected, or stop.
 
     `fetch_containers()` returns (entries, problems) as gather_containers does;
-    `fetch(spec, timeout)` returns a dict as fetch_url does. Stops when all is well, when
-    a container has a problem that waiting cannot fix (the other items are then reported
-    as they were in that round), or at `timeout` seconds (one last round runs at the
-    deadline). Returns a dict: ok, state (healthy, failed or timeout), containers, urls
-    (public fields only), messages, waited (seconds), rounds.
+    `fetch_services()` (optional) returns (evaluations, final problems) as evaluate_stack
+    does; `fetch(spec, timeout)` returns a dict as fetch_url does. Stops when all is
+    well, when a container or service has a problem that waiting cannot fix (the other
+    items are then reported as they were in that round), or at `timeout` seconds (one
+    last round runs at the deadline). Returns a dict: ok, state (healthy, failed or
+    timeout), containers, services, urls (public fields only), messages, waited
+    (seconds), rounds.
     """
     started = clock()
     deadline = started + timeout
@@ -533,6 +797,7 @@ def wait_until_healthy(fetch_containers, fetch, url_specs, timeout, interval,
     while True:
         rounds += 1
         entries, problems = fetch_containers()
+        services, stack_problems = fetch_services() if fetch_services is not None else ([], [])
         now = clock()
         today = wall()
         containers = []
@@ -547,7 +812,7 @@ def wait_until_healthy(fetch_containers, fetch, url_specs, timeout, interval,
             evaluation['problem'] = container_message(evaluation)
             containers.append(evaluation)
         urls = [evaluate_url(spec, fetch(spec, request_timeout(deadline - clock()))) for spec in url_specs]
-        state = decide(containers, urls, problems)
+        state = decide(containers, urls, problems, services, stack_problems)
         now = clock()
         if state != 'waiting':
             break
@@ -559,29 +824,44 @@ def wait_until_healthy(fetch_containers, fetch, url_specs, timeout, interval,
         ok=state == 'healthy',
         state=state,
         containers=[dict((key, item[key]) for key in _PUBLIC_CONTAINER_KEYS) for item in containers],
+        services=[dict((key, item[key]) for key in _PUBLIC_SERVICE_KEYS) for item in services],
         urls=[dict((key, item[key]) for key in _PUBLIC_URL_KEYS) for item in urls],
-        messages=compose_messages(containers, urls, problems),
+        messages=compose_messages(containers, urls, list(problems) + list(stack_problems), services),
         waited=round(clock() - started, 1),
         rounds=rounds,
     )
 
 
 def check_health(containers=None, compose_project=None, urls=None, timeout=120, interval=2.0,
-                 docker_socket='/var/run/docker.sock', clock=time.monotonic, sleep=time.sleep, wall=time.time):
+                 docker_socket='/var/run/docker.sock', clock=time.monotonic, sleep=time.sleep, wall=time.time,
+                 swarm_stack=None, rollbacks_before=None):
     """Validate the options, then wait as wait_until_healthy does, reading Docker from `docker_socket`.
 
-    Raises ValueError for bad options and DockerAPIError when containers are asked for
-    and the Docker Engine API cannot be read.
+    `rollbacks_before` is a Docker timestamp (RFC 3339): swarm rollbacks completed before it
+    are not failures. Raises ValueError when it cannot be read.
+
+    Raises ValueError for bad options and DockerAPIError when containers or a swarm stack
+    are asked for and the Docker Engine API cannot be read (NotSwarmManagerError when the
+    stack is asked of a node that is not a swarm manager).
     """
     names = [str(name).strip() for name in containers or []]
     project = str(compose_project).strip() if compose_project is not None else None
-    url_specs = validate_options(names, project, urls, timeout, interval)
+    stack = str(swarm_stack).strip() if swarm_stack is not None else None
+    url_specs = validate_options(names, project, urls, timeout, interval, swarm_stack=stack)
+    before = None
+    if rollbacks_before not in (None, ''):
+        before = parse_docker_time(str(rollbacks_before).strip())
+        if before is None:
+            raise ValueError('rollbacks_before is %r; give a time such as 2026-11-25T18:00:00Z (RFC 3339, UTC or with '
+                             'an offset)' % (rollbacks_before,))
 
-    if names or project:
+    if names or project or stack:
         if not os.path.exists(docker_socket):
-            asked = ', '.join(names + (['compose project %s' % project] if project else []))
+            asked = ', '.join(names + (['compose project %s' % project] if project else [])
+                              + (['swarm stack %s' % stack] if stack else []))
             raise DockerAPIError('Docker socket %s not found: cannot check %s' % (docker_socket, asked))
 
+    if names or project:
         def inspect(name):
             return inspect_container(name, socket_path=docker_socket)
 
@@ -595,5 +875,10 @@ def check_health(containers=None, compose_project=None, urls=None, timeout=120, 
         def fetch_containers():
             return [], []
 
+    fetch_services = None
+    if stack:
+        def fetch_services():
+            return read_stack(stack, docker_socket, rollbacks_before=before)
+
     return wait_until_healthy(fetch_containers, fetch_url, url_specs, timeout, interval,
-                              clock=clock, sleep=sleep, wall=wall)
+                              clock=clock, sleep=sleep, wall=wall, fetch_services=fetch_services)

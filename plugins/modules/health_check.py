@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: health_check
-short_description: Wait until containers are healthy and HTTP(S) endpoints answer, or fail naming what is wrong
+short_description: Wait until containers, swarm services and HTTP(S) endpoints are healthy, or fail naming what is wrong
 description:
   - Polls every O(interval) seconds until every container in O(containers) and in O(compose_project) reports the
     Docker health status C(healthy), and every URL in O(urls) answers with its expected status (and body), all in the
@@ -21,6 +21,16 @@ description:
     or dead and not restarted by its restart policy) fails the check at once, without waiting for O(timeout).
   - For O(compose_project), a one-shot container (such as a migration) that exited with code 0 and is not restarted by
     its restart policy counts as done. Containers of C(docker compose run) are ignored.
+  - With O(swarm_stack), run on a Docker Swarm manager, every service of that stack (label
+    C(com.docker.stack.namespace)) must settle instead, read from C(GET /services?status=true), C(GET /tasks) and
+    C(GET /nodes). A replicated service settles when as many tasks as replicas run the service's current spec; a global
+    service when one task of the current spec runs on every node swarm wants one on (ready, active, matching the
+    placement); a job (C(replicated-job), C(global-job)) when its tasks completed as often as wanted. Swarm reports a
+    task whose container has a healthcheck as C(starting) until the check passes, so a running task is a healthy one.
+  - For O(swarm_stack), an update in progress (C(updating), C(rollback_started)) is waited for; a paused update or
+    rollback, a failed job task and an update swarm rolled back (C(rollback_completed), as after a deploy whose new
+    image fails its healthcheck) fail the check at once, naming the service, the update message and the error of the
+    newest failed task. A stack without services fails at once too.
   - URLs are fetched with a plain GET, without proxies, and redirects are not followed, so an expected V(301) can be
     checked. The body is read up to 1 MiB.
 author:
@@ -36,6 +46,22 @@ options:
     description:
       - Name of a Docker Compose project. Every container with the label C(com.docker.compose.project) set to this value
         must be running and healthy. A project without containers is a failure.
+    type: str
+  swarm_stack:
+    description:
+      - Name of a Docker Swarm stack (the NAME of C(docker stack deploy)). Every service with the label
+        C(com.docker.stack.namespace) set to this value must settle (see the description); their state is returned in
+        RV(services).
+      - Only a swarm manager can list services and tasks; on a worker the module fails and says so. Run it on a manager,
+        for example with C(delegate_to) the first host of the managers group.
+      - Mutually exclusive with O(containers) and O(compose_project); may be combined with O(urls).
+    type: str
+  rollbacks_before:
+    description:
+      - With O(swarm_stack), a time (RFC 3339, such as V(2026-11-25T18:00:00Z), read on the manager) before which a
+        completed rollback is history rather than a failure. A deploy taken back to the previous release after a
+        rollback changes no service, so Swarm keeps reporting the old rollback; give the time the deploy started.
+      - Without it every service whose last update was rolled back fails the check.
     type: str
   urls:
     description:
@@ -92,8 +118,8 @@ options:
     default: 2.0
   docker_socket:
     description:
-      - Path of the Docker Engine API unix socket. Only read when O(containers) or O(compose_project) is given; the
-        module fails when it does not exist or cannot be read.
+      - Path of the Docker Engine API unix socket. Only read when O(containers), O(compose_project) or O(swarm_stack) is
+        given; the module fails when it does not exist or cannot be read.
     type: path
     default: /var/run/docker.sock
 extends_documentation_fragment:
@@ -105,7 +131,7 @@ attributes:
     description: Containers are read from the Docker Engine API on a unix socket; URLs work from any POSIX host.
 notes:
   - Reading the Docker socket needs root or membership of the C(docker) group; use C(become=true).
-  - At least one of O(containers), O(compose_project) and O(urls) must be given.
+  - At least one of O(containers), O(compose_project), O(swarm_stack) and O(urls) must be given.
 seealso:
   - module: stackops.hardened.port_exposure
   - module: stackops.hardened.port_scan
@@ -139,6 +165,20 @@ EXAMPLES = r'''
     interval: 5
   become: true
   register: health
+
+- name: Wait until every service of the swarm stack demo has settled, on the first manager
+  stackops.hardened.health_check:
+    swarm_stack: demo
+    timeout: 300
+  delegate_to: "{{ groups['swarm_managers'] | first }}"
+  run_once: true
+  become: true
+  register: swarm_health
+
+- name: Prove the API replicas run on two different nodes
+  ansible.builtin.assert:
+    that:
+      - (swarm_health.services | selectattr('name', 'equalto', 'demo_api') | first).nodes | length == 2
 '''
 
 RETURN = r'''
@@ -187,6 +227,52 @@ containers:
       description: What is wrong, or null.
       type: str
       sample: "container botstack-api-1 unhealthy for 60 s; last check output: curl: (7) Failed to connect"
+services:
+  description: The services of O(swarm_stack) checked in the last round, by name; empty without O(swarm_stack).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Service name.
+      type: str
+      sample: demo_api
+    mode:
+      description: V(replicated), V(global), V(replicated-job) or V(global-job).
+      type: str
+      sample: replicated
+    desired:
+      description:
+        - Tasks wanted running (replicas; for a global service the nodes swarm wants a task on), or completions wanted
+          for a job.
+      type: int
+      sample: 2
+    running:
+      description: Tasks running whose desired state is running (for swarm, a task with a healthcheck runs once healthy).
+      type: int
+      sample: 2
+    completed:
+      description: Completed tasks of a job (C(ServiceStatus.CompletedTasks)); 0 for a service that is not a job.
+      type: int
+      sample: 0
+    update_state:
+      description: C(UpdateStatus.State) of the service (updating, completed, paused, rollback_started,
+        rollback_paused, rollback_completed), or null when it was never updated.
+      type: str
+      sample: null
+    nodes:
+      description: Host names of the nodes with a running task of the service, sorted.
+      type: list
+      elements: str
+      sample: [stackops-swarm-2, stackops-swarm-3]
+    ok:
+      description: Whether the service has settled (or the job completed).
+      type: bool
+      sample: true
+    problem:
+      description: What is wrong, or null.
+      type: str
+      sample: "service demo_api (replicated): 1 of 2 running; newest task: starting on stackops-swarm-3"
 urls:
   description: The URLs checked in the last round, in the order given.
   returned: always
@@ -230,6 +316,8 @@ messages:
   sample:
     - "container botstack-api-1 unhealthy for 60 s; last check output: curl: (7) Failed to connect"
     - https://api.example.test/ready answered 502, expected 200
+    - "service demo_api: the update of demo_api was rolled back (rollback completed); newest failed task: failed on
+      stackops-swarm-2: unhealthy container"
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -246,6 +334,8 @@ def main():
         argument_spec=dict(
             containers=dict(type='list', elements='str', default=[]),
             compose_project=dict(type='str'),
+            swarm_stack=dict(type='str'),
+            rollbacks_before=dict(type='str'),
             urls=dict(
                 type='list',
                 elements='dict',
@@ -264,6 +354,7 @@ def main():
             interval=dict(type='float', default=2.0),
             docker_socket=dict(type='path', default='/var/run/docker.sock'),
         ),
+        mutually_exclusive=[['swarm_stack', 'containers'], ['swarm_stack', 'compose_project']],
         supports_check_mode=True,
     )
     params = module.params
@@ -271,6 +362,8 @@ def main():
         health = check_health(
             containers=params['containers'],
             compose_project=params['compose_project'],
+            swarm_stack=params['swarm_stack'],
+            rollbacks_before=params['rollbacks_before'],
             urls=params['urls'],
             timeout=params['timeout'],
             interval=params['interval'],
@@ -284,6 +377,7 @@ def main():
     result = dict(
         changed=False,
         containers=health['containers'],
+        services=health['services'],
         urls=health['urls'],
         waited=health['waited'],
         messages=health['messages'],

@@ -7,6 +7,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
+import os
 import socket
 import threading
 from urllib.parse import parse_qs, urlsplit
@@ -17,10 +18,19 @@ from ansible_collections.stackops.hardened.plugins.module_utils import docker_ap
 from ansible_collections.stackops.hardened.plugins.module_utils import sockets as sockets_mod
 from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (
     DockerAPIError,
+    NotSwarmManagerError,
+    api_path,
     containers_path,
     docker_api_get,
+    info,
     inspect_container,
+    is_not_manager_answer,
     list_containers,
+    list_nodes,
+    list_services,
+    list_tasks,
+    services_path,
+    swarm_role,
 )
 
 
@@ -177,3 +187,84 @@ def test_permission_hint(tmp_path, monkeypatch):
     monkeypatch.setattr(docker_api.UnixHTTPConnection, 'connect', refuse)
     with pytest.raises(DockerAPIError, match='run as root or as a member of the docker group'):
         inspect_container('x', str(tmp_path / 'd.sock'))
+
+
+# ---------------------------------------------------------------- swarm
+
+SWARM_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'swarm')
+
+
+def _swarm(name):
+    with open(os.path.join(SWARM_FIXTURES, name + '.json'), encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+@pytest.mark.parametrize('labels, status, expected', [
+    (None, True, '/services?status=true'),
+    (None, False, '/services'),
+    (['com.docker.stack.namespace=demo'], True,
+     '/services?status=true&filters=%7B%22label%22%3A%5B%22com.docker.stack.namespace%3Ddemo%22%5D%7D'),
+])
+def test_services_path(labels, status, expected):
+    assert services_path(labels, status) == expected
+
+
+def test_api_path_sorts_filter_values():
+    assert api_path('/tasks', filters={'service': ['b', 'a']}) == '/tasks?filters=%7B%22service%22%3A%5B%22a%22%2C%22b%22%5D%7D'
+    assert api_path('/nodes') == '/nodes'
+
+
+def test_list_services_tasks_nodes_and_info_on_a_manager(fake_docker):
+    services = _swarm('manager_services_status_true')
+    tasks = _swarm('manager_tasks')
+    nodes = _swarm('manager_nodes')
+    manager = _swarm('manager_info')
+    fake = fake_docker({'/services': (200, services), '/tasks': (200, tasks), '/nodes': (200, nodes), '/info': (200, manager)})
+    assert list_services(fake.path, labels=['com.docker.stack.namespace=demo'], timeout=5) == services
+    assert list_tasks(fake.path, filters={'service': ['zgywkbv7ows39xhdhz7ods4s2']}, timeout=5) == tasks
+    assert list_tasks(fake.path, timeout=5) == tasks
+    assert list_nodes(fake.path, timeout=5) == nodes
+    assert info(fake.path, timeout=5) == manager
+    targets = fake.targets()
+    assert json.loads(parse_qs(urlsplit(targets[0]).query)['filters'][0]) == {'label': ['com.docker.stack.namespace=demo']}
+    assert parse_qs(urlsplit(targets[0]).query)['status'] == ['true']
+    assert json.loads(parse_qs(urlsplit(targets[1]).query)['filters'][0]) == {'service': ['zgywkbv7ows39xhdhz7ods4s2']}
+    assert targets[2:] == ['/tasks', '/nodes', '/info']
+    assert swarm_role(manager) == 'manager'
+
+
+def test_swarm_role():
+    assert swarm_role(_swarm('worker_info')) == 'worker'
+    assert swarm_role({'Swarm': {'LocalNodeState': 'inactive', 'ControlAvailable': False}}) is None
+    assert swarm_role({'Swarm': {'LocalNodeState': 'pending', 'ControlAvailable': True}}) is None
+    assert swarm_role({}) is None
+
+
+@pytest.mark.parametrize('call', [
+    lambda path: list_services(path, timeout=5),
+    lambda path: list_tasks(path, timeout=5),
+    lambda path: list_nodes(path, timeout=5),
+])
+def test_a_worker_is_not_a_manager(fake_docker, call):
+    refusal = _swarm('worker_services')
+    fake = fake_docker({'/services': (503, refusal), '/tasks': (503, refusal), '/nodes': (503, refusal)})
+    with pytest.raises(NotSwarmManagerError, match='with HTTP 503: .*This node is not a swarm manager') as excinfo:
+        call(fake.path)
+    assert excinfo.value.status == 503
+    assert is_not_manager_answer(excinfo.value)
+
+
+def test_other_503_is_a_plain_error(fake_docker):
+    fake = fake_docker({'/services': (503, {'message': 'The swarm does not have a leader.'})})
+    with pytest.raises(DockerAPIError, match='does not have a leader') as excinfo:
+        list_services(fake.path, timeout=5)
+    assert not isinstance(excinfo.value, NotSwarmManagerError)
+    assert not is_not_manager_answer(excinfo.value)
+
+
+def test_swarm_lists_and_info_refuse_odd_answers(fake_docker):
+    fake = fake_docker({'/nodes': (200, {'message': 'odd'}), '/info': (200, ['odd'])})
+    with pytest.raises(DockerAPIError, match=r'answered GET /nodes with dict, expected a list'):
+        list_nodes(fake.path, timeout=5)
+    with pytest.raises(DockerAPIError, match=r'answered GET /info with list, expected an object'):
+        info(fake.path, timeout=5)

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import copy
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -18,21 +19,28 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import DockerAPIError
+from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import DockerAPIError, NotSwarmManagerError
 from ansible_collections.stackops.hardened.plugins.module_utils.health import (
     check_health,
     compose_messages,
     container_message,
     decide,
     describe_error,
+    describe_task,
     evaluate_container,
+    evaluate_service,
+    evaluate_stack,
     evaluate_url,
     failure_summary,
     fetch_url,
     gather_containers,
+    newest_task,
     normalise_url_spec,
     parse_docker_time,
     request_timeout,
+    runs_current_spec,
+    service_mode,
+    task_state,
     validate_options,
     wait_until_healthy,
 )
@@ -799,3 +807,451 @@ def test_check_health_urls_only_does_not_need_docker(tmp_path, http_base):
 def test_check_health_refuses_bad_options():
     with pytest.raises(ValueError, match='nothing to check'):
         check_health()
+
+
+# ---------------------------------------------------------------- swarm stacks (captured from a 3-node Docker 26.1 swarm)
+
+SWARM_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'swarm')
+MANAGER = 'rr4527d6167uivgd7enm48s1p'   # stackops-swarm-1, labelled stackops.data=true
+WORKER_2 = 'ssdk7owwsl3kl3ndgs88jupus'  # stackops-swarm-2
+WORKER_3 = '9w32otrpnlz1fl5p1bllhejqy'  # stackops-swarm-3
+
+
+def _swarm(name):
+    with open(os.path.join(SWARM_FIXTURES, name + '.json'), encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def _stack():
+    """Fresh copies of the captured services, tasks and nodes of the stack demo, all settled."""
+    return _swarm('manager_services_status_true'), _swarm('manager_tasks'), _swarm('manager_nodes')
+
+
+def _service(services, name):
+    return [service for service in services if service['Spec']['Name'] == name][0]
+
+
+def _task_of(tasks, service, state='running', node=None, stamp='2026-11-25T17:55:00Z', err=None, image=None, slot=None,
+             desired='running'):
+    """A task of `service` made from its current template (or with another image), in `state`."""
+    task = copy.deepcopy([t for t in tasks if t['ServiceID'] == service['ID']][0])
+    task['ID'] = 'task%s%s%s' % (state, node or 'none', stamp[-9:-1].replace(':', ''))
+    task['Spec'] = copy.deepcopy({key: value for key, value in service['Spec']['TaskTemplate'].items() if key != 'Runtime'})
+    if image:
+        task['Spec']['ContainerSpec']['Image'] = image
+    task['Status'] = {'Timestamp': stamp, 'State': state, 'Message': state}
+    if err:
+        task['Status']['Err'] = err
+    task['DesiredState'] = desired
+    if node:
+        task['NodeID'] = node
+    else:
+        task.pop('NodeID', None)
+    if slot is not None:
+        task['Slot'] = slot
+    return task
+
+
+def _only(evaluations, name):
+    return [item for item in evaluations if item['name'] == name][0]
+
+
+def test_swarm_fixture_stack_is_settled():
+    services, tasks, nodes = _stack()
+    evaluations, problems = evaluate_stack('demo', services, tasks, nodes)
+    assert problems == []
+    assert [(e['name'], e['mode'], e['desired'], e['running'], e['completed'], e['update_state'], e['nodes'], e['ok'])
+            for e in evaluations] == [
+        ('demo_api', 'replicated', 2, 2, 0, None, ['stackops-swarm-2', 'stackops-swarm-3'], True),
+        ('demo_migrate', 'replicated-job', 1, 0, 1, None, [], True),
+        ('demo_postgres', 'replicated', 1, 1, 0, None, ['stackops-swarm-1'], True),
+        ('demo_redis', 'replicated', 1, 1, 0, None, ['stackops-swarm-1'], True),
+        ('demo_web', 'global', 3, 3, 0, None, ['stackops-swarm-1', 'stackops-swarm-2', 'stackops-swarm-3'], True),
+    ]
+    assert all(e['problem'] is None and e['final'] is False for e in evaluations)
+
+
+def test_swarm_services_of_another_stack_are_ignored():
+    services, tasks, nodes = _stack()
+    other = copy.deepcopy(_service(services, 'demo_api'))
+    other['ID'] = 'otherstack0000000000000000'
+    other['Spec']['Name'] = 'other_api'
+    other['Spec']['Labels']['com.docker.stack.namespace'] = 'other'
+    other['ServiceStatus']['RunningTasks'] = 0
+    evaluations, problems = evaluate_stack('demo', services + [other], tasks, nodes)
+    assert (len(evaluations), problems) == (5, [])
+
+
+def test_swarm_replica_still_starting_is_not_settled():
+    """A task with a healthcheck stays `starting` until healthy; the service waits, and says which task on which node."""
+    services, tasks, nodes = _stack()
+    api = _service(services, 'demo_api')
+    api['ServiceStatus']['RunningTasks'] = 1
+    tasks = [t for t in tasks if t['ID'] != 'v82qr85s7hw9prydl1cm7geq9']
+    tasks.append(_task_of(tasks, api, 'starting', WORKER_3, slot=2))
+    evaluations, problems = evaluate_stack('demo', services, tasks, nodes)
+    item = _only(evaluations, 'demo_api')
+    assert (item['ok'], item['final'], item['desired'], item['running'], item['nodes']) == (
+        False, False, 2, 1, ['stackops-swarm-2'])
+    assert item['problem'] == 'service demo_api (replicated): 1 of 2 running; newest task: starting on stackops-swarm-3'
+    assert problems == []
+    assert decide([], [], [], evaluations) == 'waiting'
+
+
+def test_swarm_no_running_task_names_desired_running_and_the_newest_error():
+    services, tasks, nodes = _stack()
+    redis = _service(services, 'demo_redis')
+    redis['ServiceStatus']['RunningTasks'] = 0
+    tasks = [t for t in tasks if t['ServiceID'] != redis['ID']]
+    tasks.append(_task_of(tasks + _swarm('manager_tasks'), redis, 'failed', MANAGER, stamp='2026-11-25T17:54:00Z',
+                          err='task: non-zero exit (1)', desired='shutdown'))
+    tasks.append(_task_of(tasks, redis, 'pending', None, stamp='2026-11-25T17:55:00Z',
+                          err='no suitable node (scheduling constraints not satisfied on 3 nodes)'))
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_redis')
+    assert (item['ok'], item['final'], item['running'], item['nodes']) == (False, False, 0, [])
+    assert item['problem'] == ('service demo_redis (replicated): 0 of 1 running; newest task: pending not placed on a node: '
+                               'no suitable node (scheduling constraints not satisfied on 3 nodes)')
+
+
+def test_swarm_task_on_the_previous_spec_is_not_settled():
+    """Right after a deploy, before swarm reports the update: the running tasks still run the old image."""
+    services, tasks, nodes = _stack()
+    api = _service(services, 'demo_api')
+    api['Spec']['TaskTemplate']['ContainerSpec']['Image'] = 'stackops-demo/app:1.1'
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert (item['ok'], item['final'], item['running']) == (False, False, 2)
+    assert item['problem'] == ('service demo_api (replicated): 2 of 2 running, 2 of them on the previous spec; '
+                               'newest task: running on stackops-swarm-3')
+
+
+def test_swarm_forced_update_counts_as_a_new_spec():
+    services, tasks, nodes = _stack()
+    _service(services, 'demo_postgres')['Spec']['TaskTemplate']['ForceUpdate'] = 1
+    assert _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_postgres')['ok'] is False
+
+
+@pytest.mark.parametrize('state, message, suffix', [
+    ('updating', 'update in progress', '; update in progress'),
+    ('rollback_started', 'update rolled back due to failure or early termination of task x1',
+     '; rolling back (update rolled back due to failure or early termination of task x1)'),
+])
+def test_swarm_update_in_progress_is_waited_for(state, message, suffix):
+    services, tasks, nodes = _stack()
+    _service(services, 'demo_api')['UpdateStatus'] = {'State': state, 'StartedAt': '2026-11-25T17:54:00Z', 'Message': message}
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert (item['ok'], item['final'], item['update_state']) == (False, False, state)
+    assert item['problem'] == 'service demo_api (replicated): 2 of 2 running; newest task: running on stackops-swarm-3' + suffix
+
+
+def test_swarm_completed_update_is_settled():
+    services, tasks, nodes = _stack()
+    _service(services, 'demo_api')['UpdateStatus'] = {'State': 'completed', 'Message': 'update completed'}
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert (item['ok'], item['update_state'], item['problem']) == (True, 'completed', None)
+
+
+def _rolled_back(state='rollback_completed', message='rollback completed'):
+    """demo_api after a deploy of app:1.1, whose healthcheck never passed: swarm rolled back to app:1.0."""
+    services, tasks, nodes = _stack()
+    api = _service(services, 'demo_api')
+    api['UpdateStatus'] = {'State': state, 'StartedAt': '2026-11-25T17:54:00Z', 'CompletedAt': '2026-11-25T17:56:00Z',
+                           'Message': message}
+    tasks.append(_task_of(tasks, api, 'failed', WORKER_2, stamp='2026-11-25T17:54:40Z', err='task: non-zero exit (1)',
+                          image='stackops-demo/app:1.1', desired='shutdown'))
+    tasks.append(_task_of(tasks, api, 'failed', WORKER_3, stamp='2026-11-25T17:55:30Z', err='unhealthy container',
+                          image='stackops-demo/app:1.1', desired='shutdown'))
+    tasks.append(_task_of(tasks, api, 'shutdown', WORKER_3, stamp='2026-11-25T17:55:50Z', image='stackops-demo/app:1.1',
+                          desired='shutdown'))
+    return services, tasks, nodes
+
+
+def test_swarm_rolled_back_update_fails_at_once_with_the_task_error():
+    services, tasks, nodes = _rolled_back()
+    evaluations, problems = evaluate_stack('demo', services, tasks, nodes)
+    item = _only(evaluations, 'demo_api')
+    assert (item['ok'], item['final'], item['update_state'], item['running']) == (False, True, 'rollback_completed', 2)
+    assert item['problem'] == ('service demo_api: the update of demo_api was rolled back (rollback completed); '
+                               'newest failed task: failed on stackops-swarm-3: unhealthy container')
+    assert decide([], [], problems, evaluations) == 'failed'
+
+
+def test_swarm_rolled_back_update_without_failed_task_left():
+    services, tasks, nodes = _stack()
+    _service(services, 'demo_api')['UpdateStatus'] = {'State': 'rollback_completed', 'Message': 'rollback completed'}
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert item['problem'] == ('service demo_api: the update of demo_api was rolled back (rollback completed); '
+                               'no failed task left in the task history')
+
+
+@pytest.mark.parametrize('state, what', [('paused', 'update'), ('rollback_paused', 'rollback')])
+def test_swarm_paused_update_fails_at_once(state, what):
+    services, tasks, nodes = _rolled_back(state, 'update paused due to failure or early termination of task abc')
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert (item['ok'], item['final'], item['update_state']) == (False, True, state)
+    assert item['problem'] == ('service demo_api: the %s of demo_api is paused (update paused due to failure or early '
+                               'termination of task abc); newest failed task: failed on stackops-swarm-3: unhealthy '
+                               'container; resume or roll it back by hand' % what)
+
+
+def test_swarm_job_completed_and_still_running():
+    services, tasks, nodes = _stack()
+    migrate = _service(services, 'demo_migrate')
+    assert _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_migrate')['ok'] is True
+    migrate['ServiceStatus'].update(RunningTasks=1, CompletedTasks=0)
+    tasks = [t for t in tasks if t['ServiceID'] != migrate['ID']]
+    tasks.append(_task_of(_swarm('manager_tasks'), migrate, 'running', WORKER_2, desired='complete'))
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_migrate')
+    assert (item['ok'], item['final'], item['completed'], item['desired']) == (False, False, 0, 1)
+    assert item['problem'] == 'service demo_migrate (replicated-job): 0 of 1 completed; newest task: running on stackops-swarm-2'
+
+
+def test_swarm_failed_job_task_fails_at_once():
+    services, tasks, nodes = _stack()
+    migrate = _service(services, 'demo_migrate')
+    migrate['ServiceStatus'].update(CompletedTasks=0)
+    tasks = [t for t in tasks if t['ServiceID'] != migrate['ID']]
+    tasks.append(_task_of(_swarm('manager_tasks'), migrate, 'failed', WORKER_2, err='task: non-zero exit (1)',
+                          desired='complete'))
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_migrate')
+    assert (item['ok'], item['final'], item['completed']) == (False, True, 0)
+    assert item['problem'] == ('service demo_migrate (replicated-job): 0 of 1 completed; '
+                               'a task failed: failed on stackops-swarm-2: task: non-zero exit (1)')
+
+
+def test_swarm_failed_task_of_an_earlier_job_run_does_not_count():
+    services, tasks, nodes = _stack()
+    migrate = _service(services, 'demo_migrate')
+    migrate['JobStatus']['JobIteration'] = {'Index': 2}
+    migrate['ServiceStatus'].update(CompletedTasks=0)
+    old = _task_of(_swarm('manager_tasks'), migrate, 'failed', WORKER_2, err='task: non-zero exit (1)', desired='complete')
+    new = _task_of(_swarm('manager_tasks'), migrate, 'starting', WORKER_3, stamp='2026-11-25T17:56:00Z', desired='complete')
+    new['JobIteration'] = {'Index': 2}
+    tasks = [t for t in tasks if t['ServiceID'] != migrate['ID']] + [old, new]
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_migrate')
+    assert (item['ok'], item['final']) == (False, False)
+    assert item['problem'] == 'service demo_migrate (replicated-job): 0 of 1 completed; newest task: starting on stackops-swarm-3'
+
+
+def test_swarm_global_job():
+    service = {'ID': 'gjob', 'Spec': {'Name': 'demo_prune', 'Labels': {'com.docker.stack.namespace': 'demo'},
+                                      'Mode': {'GlobalJob': {}}, 'TaskTemplate': {'ContainerSpec': {'Image': 'busybox'}}},
+               'ServiceStatus': {'RunningTasks': 0, 'DesiredTasks': 3, 'CompletedTasks': 2}}
+    item = evaluate_service(service, [], {})
+    assert (item['mode'], item['desired'], item['completed'], item['ok'], item['final']) == ('global-job', 3, 2, False, False)
+    assert item['problem'] == 'service demo_prune (global-job): 2 of 3 completed; no task yet'
+    service['ServiceStatus']['CompletedTasks'] = 3
+    assert evaluate_service(service, [], {})['ok'] is True
+    service['ServiceStatus'].update(DesiredTasks=0, CompletedTasks=0)
+    assert evaluate_service(service, [], {})['ok'] is False
+
+
+def test_swarm_global_service_missing_on_a_node():
+    services, tasks, nodes = _stack()
+    web = _service(services, 'demo_web')
+    web['ServiceStatus']['RunningTasks'] = 2
+    tasks = [t for t in tasks if t['ID'] != 'mtm943b29gc67zlae8h4sz73m']
+    tasks.append(_task_of(tasks, web, 'preparing', WORKER_3))
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_web')
+    assert (item['ok'], item['desired'], item['running'], item['nodes']) == (
+        False, 3, 2, ['stackops-swarm-1', 'stackops-swarm-2'])
+    assert item['problem'] == 'service demo_web (global): 2 of 3 running; newest task: preparing on stackops-swarm-3'
+
+
+def test_swarm_global_service_without_any_node_waits():
+    services, tasks, nodes = _stack()
+    web = _service(services, 'demo_web')
+    web['ServiceStatus'].update(RunningTasks=0, DesiredTasks=0)
+    tasks = [t for t in tasks if t['ServiceID'] != web['ID']]
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_web')
+    assert (item['ok'], item['final'], item['desired']) == (False, False, 0)
+    assert item['problem'] == ('service demo_web (global): no task wanted yet (no node that is ready, active and matches '
+                               'its placement has one); no task yet')
+
+
+def test_swarm_task_that_is_shutting_down_does_not_count():
+    services, tasks, nodes = _stack()
+    for task in tasks:
+        if task['ID'] == 'v82qr85s7hw9prydl1cm7geq9':
+            task['DesiredState'] = 'shutdown'  # its node went down: swarm places the replica elsewhere
+    item = _only(evaluate_stack('demo', services, tasks, nodes)[0], 'demo_api')
+    assert (item['ok'], item['running'], item['nodes']) == (False, 1, ['stackops-swarm-2'])
+
+
+def test_swarm_empty_stack_fails_naming_it():
+    evaluations, problems = evaluate_stack('demo', [], [], _swarm('manager_nodes'))
+    assert evaluations == []
+    assert problems == ['swarm stack demo has no services (none with label com.docker.stack.namespace=demo): '
+                        'deploy it with docker stack deploy, or check the stack name']
+    assert decide([], [], [], evaluations, problems) == 'failed'
+
+
+def test_swarm_service_helpers():
+    assert service_mode({'Mode': {}}) == 'replicated'
+    assert evaluate_service({'ID': 'x', 'Spec': {'Name': 'demo_x', 'Mode': {'Replicated': {'Replicas': 0}}}}, [])['ok'] is True
+    assert newest_task([]) is None
+    assert task_state({}) == 'unknown'
+    task = {'Status': {'State': 'rejected', 'Err': 'invalid mount config\n  for type "bind"'}, 'NodeID': 'abcdefabcdef123'}
+    assert describe_task(task, {}) == 'newest task: rejected on abcdefabcdef: invalid mount config for type "bind"'
+    assert describe_task(None, {}) == 'no task yet'
+    assert runs_current_spec({'Spec': {'ContainerSpec': {'Image': 'a'}}}, {'ContainerSpec': {'Image': 'a'}, 'ForceUpdate': 0})
+    assert not runs_current_spec({'Spec': {'ContainerSpec': {'Image': 'a', 'Env': ['X=1']}}}, {'ContainerSpec': {'Image': 'a'}})
+
+
+@pytest.mark.parametrize('args, message', [
+    (([], None, [], 120, 2, ' '), 'swarm_stack is empty'),
+    ((['a'], None, [], 120, 2, 'demo'), 'swarm_stack demo cannot be combined with containers or compose_project'),
+    (([], 'botstack', [], 120, 2, 'demo'), 'swarm_stack demo cannot be combined with containers or compose_project'),
+])
+def test_validate_options_swarm_stack(args, message):
+    with pytest.raises(ValueError, match=message):
+        validate_options(*args)
+
+
+def test_validate_options_swarm_stack_alone_or_with_urls():
+    assert validate_options([], None, [], 120, 2, 'demo') == []
+    assert [spec['url'] for spec in validate_options([], None, [{'url': 'http://127.0.0.1/'}], 120, 2, 'demo')] == [
+        'http://127.0.0.1/']
+
+
+def test_wait_until_a_swarm_stack_settles():
+    clock = FakeClock()
+    services, tasks, nodes = _stack()
+    starting = copy.deepcopy(services)
+    _service(starting, 'demo_api')['UpdateStatus'] = {'State': 'updating', 'Message': 'update in progress'}
+    answers = [evaluate_stack('demo', starting, tasks, nodes), evaluate_stack('demo', services, tasks, nodes)]
+    calls = []
+
+    def fetch_services():
+        calls.append(1)
+        return answers[min(len(calls), len(answers)) - 1]
+
+    result = wait_until_healthy(lambda: ([], []), _urls_answering(200), [], timeout=60, interval=5,
+                                clock=clock.clock, sleep=clock.sleep, wall=clock.wall, fetch_services=fetch_services)
+    assert (result['ok'], result['state'], result['rounds'], result['waited'], result['messages']) == (
+        True, 'healthy', 2, 5.0, [])
+    assert result['containers'] == []
+    assert result['services'][0] == dict(name='demo_api', mode='replicated', desired=2, running=2, completed=0,
+                                         update_state=None, nodes=['stackops-swarm-2', 'stackops-swarm-3'], ok=True,
+                                         problem=None)
+
+
+def test_wait_for_a_swarm_stack_times_out_with_every_problem():
+    clock = FakeClock()
+    services, tasks, nodes = _stack()
+    _service(services, 'demo_api')['UpdateStatus'] = {'State': 'updating', 'Message': 'update in progress'}
+    answer = evaluate_stack('demo', services, tasks, nodes)
+    result = wait_until_healthy(lambda: ([], []), _urls_answering(502),
+                                [normalise_url_spec({'url': 'http://127.0.0.1:8000/health'})], timeout=4, interval=2,
+                                clock=clock.clock, sleep=clock.sleep, wall=clock.wall, fetch_services=lambda: answer)
+    assert (result['ok'], result['state'], result['rounds']) == (False, 'timeout', 3)
+    assert result['messages'] == [
+        'service demo_api (replicated): 2 of 2 running; newest task: running on stackops-swarm-3; update in progress',
+        'http://127.0.0.1:8000/health answered 502, expected 200',
+    ]
+    assert failure_summary(result, 4) == 'not healthy within 4 s: ' + '; '.join(result['messages'])
+
+
+def test_wait_for_a_rolled_back_stack_stops_at_once():
+    clock = FakeClock()
+    answer = evaluate_stack('demo', *_rolled_back())
+    result = wait_until_healthy(lambda: ([], []), _urls_answering(200), [], timeout=300, interval=2,
+                                clock=clock.clock, sleep=clock.sleep, wall=clock.wall, fetch_services=lambda: answer)
+    assert (result['state'], result['rounds'], clock.sleeps) == ('failed', 1, [])
+    assert failure_summary(result, 300) == (
+        'not healthy, and waiting will not fix it: service demo_api: the update of demo_api was rolled back '
+        '(rollback completed); newest failed task: failed on stackops-swarm-3: unhealthy container')
+
+
+def _swarm_api(tmp_path, services, tasks, nodes):
+    return FakeDockerAPI(str(tmp_path / 'docker.sock'), {
+        '/services': (200, services), '/tasks': (200, tasks), '/nodes': (200, nodes)})
+
+
+def test_check_health_swarm_stack_end_to_end(tmp_path, http_base):
+    services, tasks, nodes = _stack()
+    fake = _swarm_api(tmp_path, services, tasks, nodes)
+    clock = FakeClock()
+    try:
+        result = check_health(swarm_stack=' demo ', urls=[{'url': http_base + '/ok'}], timeout=10, docker_socket=fake.path,
+                              clock=clock.clock, sleep=clock.sleep, wall=clock.wall)
+    finally:
+        fake.close()
+    assert (result['ok'], result['state'], result['rounds'], result['containers']) == (True, 'healthy', 1, [])
+    assert [(s['name'], s['ok']) for s in result['services']] == [
+        ('demo_api', True), ('demo_migrate', True), ('demo_postgres', True), ('demo_redis', True), ('demo_web', True)]
+    targets = fake.targets()
+    assert [urlsplit(t).path for t in targets] == ['/services', '/tasks', '/nodes']
+    query = parse_qs(urlsplit(targets[0]).query)
+    assert query['status'] == ['true']
+    assert json.loads(query['filters'][0]) == {'label': ['com.docker.stack.namespace=demo']}
+    assert json.loads(parse_qs(urlsplit(targets[1]).query)['filters'][0]) == {'service': sorted(s['ID'] for s in services)}
+
+
+class _VanishedServiceAPI(FakeDockerAPI):
+    """Answers 404 to GET /tasks with a service filter (a service was removed in between), and the whole list without."""
+
+    def _answer(self, target):
+        if target.startswith('/tasks?'):
+            target = '/no-such-service'
+        return FakeDockerAPI._answer(self, target)
+
+
+def test_check_health_swarm_stack_reads_all_tasks_when_a_service_vanished(tmp_path):
+    services, tasks, nodes = _stack()
+    fake = _VanishedServiceAPI(str(tmp_path / 'docker.sock'), {
+        '/services': (200, services), '/tasks': (200, tasks), '/nodes': (200, nodes)})
+    clock = FakeClock()
+    try:
+        result = check_health(swarm_stack='demo', timeout=0, docker_socket=fake.path,
+                              clock=clock.clock, sleep=clock.sleep, wall=clock.wall)
+    finally:
+        fake.close()
+    assert (result['ok'], len(result['services'])) == (True, 5)
+    assert [urlsplit(t).path + ('?' if '?' in t else '') for t in fake.targets()] == [
+        '/services?', '/tasks?', '/tasks', '/nodes']
+
+
+def test_check_health_swarm_stack_on_a_worker(tmp_path):
+    fake = FakeDockerAPI(str(tmp_path / 'docker.sock'), {'/services': (503, _swarm('worker_services'))})
+    try:
+        with pytest.raises(NotSwarmManagerError) as excinfo:
+            check_health(swarm_stack='demo', timeout=5, docker_socket=fake.path)
+    finally:
+        fake.close()
+    assert str(excinfo.value) == (
+        'swarm stack demo cannot be checked on this host: Docker on %s is not a swarm manager, and only a manager can '
+        'list services and tasks (it answered HTTP 503: not a swarm manager); run health_check with swarm_stack on a '
+        'manager, e.g. delegate_to the first host of the swarm managers group' % fake.path)
+    assert excinfo.value.status == 503
+    assert isinstance(excinfo.value, DockerAPIError)
+
+
+def test_check_health_swarm_stack_leader_lost_is_not_reported_as_a_worker(tmp_path):
+    fake = FakeDockerAPI(str(tmp_path / 'docker.sock'), {
+        '/services': (503, {'message': 'rpc error: code = Unknown desc = The swarm does not have a leader.'})})
+    try:
+        with pytest.raises(DockerAPIError, match='with HTTP 503: .*does not have a leader') as excinfo:
+            check_health(swarm_stack='demo', timeout=5, docker_socket=fake.path)
+    finally:
+        fake.close()
+    assert not isinstance(excinfo.value, NotSwarmManagerError)
+
+
+def test_check_health_swarm_stack_empty(tmp_path):
+    fake = _swarm_api(tmp_path, [], [], _swarm('manager_nodes'))
+    clock = FakeClock()
+    try:
+        result = check_health(swarm_stack='demo', timeout=60, docker_socket=fake.path,
+                              clock=clock.clock, sleep=clock.sleep, wall=clock.wall)
+    finally:
+        fake.close()
+    assert (result['ok'], result['state'], result['rounds'], result['services']) == (False, 'failed', 1, [])
+    assert result['messages'] == ['swarm stack demo has no services (none with label com.docker.stack.namespace=demo): '
+                                  'deploy it with docker stack deploy, or check the stack name']
+    # no tasks are asked for when there is no service
+    assert [urlsplit(t).path for t in fake.targets()] == ['/services', '/nodes']
+
+
+def test_check_health_swarm_stack_needs_the_docker_socket(tmp_path):
+    with pytest.raises(DockerAPIError, match='Docker socket %s not found: cannot check swarm stack demo' % (tmp_path / 'x.sock')):
+        check_health(swarm_stack='demo', docker_socket=str(tmp_path / 'x.sock'))

@@ -339,6 +339,18 @@ def test_docker_published_ports():
     assert not docker_published_ports(None)
 
 
+def test_docker_published_ports_of_swarm_tasks():
+    """Host-mode ports of swarm tasks are container ports on the node that runs the task (captured on a worker)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'swarm', 'worker_containers_json.json')
+    with open(path, encoding='utf-8') as handle:
+        containers = json.load(handle)
+    assert docker_published_ports(containers) == [
+        dict(proto='tcp', address='0.0.0.0', port=8000, container='demo_api.1.v0xcddldsipq619en5dn3kyvr', container_port=8000),
+        dict(proto='tcp', address='0.0.0.0', port=8081,
+             container='demo_web.ssdk7owwsl3kl3ndgs88jupus.y8y2osq6wlsi6rnd2k22br97l', container_port=8080),
+    ]
+
+
 def test_read_docker_published_without_socket(tmp_path):
     records, note = read_docker_published(str(tmp_path / 'docker.sock'))
     assert not records
