@@ -679,7 +679,10 @@ def _swarm_deploy(svc, source, rendered, oneshot, options):
         deploy['resources'] = resources
     if isinstance(source.get('labels'), (dict, list)):
         deploy['labels'] = copy.deepcopy(source['labels'])
-    return merge_deep(deploy, (options['deploy'] or {}).get(svc))
+    deploy = merge_deep(deploy, (options['deploy'] or {}).get(svc))
+    if deploy.get('mode') in ('global', 'global-job'):
+        deploy.pop('replicas', None)  # one task per node; Swarm refuses a replica count with it
+    return deploy
 
 
 def _swarm_options(options):

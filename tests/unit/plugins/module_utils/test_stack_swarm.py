@@ -140,6 +140,8 @@ def test_deploy_overrides_are_laid_over_key_by_key():
     assert api['placement'] == {'max_replicas_per_node': 1}
     assert api['update_config']['order'] == 'stop-first'
     assert api['update_config']['failure_action'] == 'rollback'
+    web = render(swarm={'deploy': {'web': {'mode': 'global'}}})['services']['web']['deploy']
+    assert web['mode'] == 'global' and 'replicas' not in web
 
 
 def test_endpoint_mode_and_publish_mode_are_checked():
@@ -219,3 +221,57 @@ def test_merge_deep_merges_mappings_and_replaces_the_rest():
 def test_update_order_of_a_plain_service():
     assert swarm_update_order({'image': 'x/app:1'}, False, 'ingress') == 'start-first'
     assert swarm_update_order({'image': 'x/app:1'}, True, 'ingress') == 'stop-first'
+
+
+# ---------------------------------------------------------------- rollbacks that are history
+
+def _rolled_back_service(completed_at):
+    from ansible_collections.stackops.hardened.plugins.module_utils.health import evaluate_service
+    template = {'ContainerSpec': {'Image': 'stackops-demo/app:1.0'}}
+    service = {'ID': 's1', 'Spec': {'Name': 'demo_api', 'Mode': {'Replicated': {'Replicas': 1}}, 'TaskTemplate': template},
+               'ServiceStatus': {'RunningTasks': 1, 'DesiredTasks': 1},
+               'UpdateStatus': {'State': 'rollback_completed', 'CompletedAt': completed_at,
+                                'Message': 'rollback completed'}}
+    task = {'ID': 't1', 'ServiceID': 's1', 'NodeID': 'n1', 'DesiredState': 'running', 'Status': {'State': 'running'},
+            'Spec': template}
+    return evaluate_service, service, [task]
+
+
+def test_a_rollback_before_the_deploy_is_history():
+    from ansible_collections.stackops.hardened.plugins.module_utils.health import parse_docker_time
+    evaluate_service, service, tasks = _rolled_back_service('2026-11-25T18:00:00.5Z')
+    deploy_started = parse_docker_time('2026-11-25T18:05:00Z')
+    assert evaluate_service(service, tasks, {'n1': 'node-1'}, rollbacks_before=deploy_started)['ok'] is True
+    late = parse_docker_time('2026-11-25T17:59:00Z')
+    judged = evaluate_service(service, tasks, {'n1': 'node-1'}, rollbacks_before=late)
+    assert judged['ok'] is False and judged['final'] is True
+    assert judged['problem'].startswith('service demo_api: the update of demo_api was rolled back (rollback completed)')
+    assert evaluate_service(service, tasks, {'n1': 'node-1'})['final'] is True
+
+
+def test_rollbacks_before_must_be_a_time():
+    from ansible_collections.stackops.hardened.plugins.module_utils.health import check_health
+    with pytest.raises(ValueError, match="rollbacks_before is 'yesterday'; give a time such as"):
+        check_health(swarm_stack='demo', rollbacks_before='yesterday', docker_socket='/nonexistent')
+
+
+def test_a_job_that_may_retry_is_waited_for_until_its_attempts_are_spent():
+    from ansible_collections.stackops.hardened.plugins.module_utils.health import evaluate_service, job_retries
+    template = {'ContainerSpec': {'Image': 'stackops-demo/app:1.0'},
+                'RestartPolicy': {'Condition': 'on-failure', 'MaxAttempts': 3}}
+    service = {'ID': 'j1', 'Spec': {'Name': 'demo_migrate', 'Mode': {'ReplicatedJob': {'TotalCompletions': 1}},
+                                    'TaskTemplate': template},
+               'ServiceStatus': {'CompletedTasks': 0, 'DesiredTasks': 1}, 'JobStatus': {'JobIteration': {'Index': 1}}}
+
+    def failed(number):
+        return {'ID': 't%d' % number, 'ServiceID': 'j1', 'NodeID': 'n1', 'DesiredState': 'complete',
+                'JobIteration': {'Index': 1}, 'Status': {'State': 'failed', 'Err': 'task: non-zero exit (1)',
+                                                         'Timestamp': '2026-11-25T18:0%d:00Z' % number}}
+    three = evaluate_service(service, [failed(1), failed(2), failed(3)], {'n1': 'node-1'})
+    assert (three['ok'], three['final']) == (False, False)
+    four = evaluate_service(service, [failed(1), failed(2), failed(3), failed(4)], {'n1': 'node-1'})
+    assert (four['ok'], four['final']) == (False, True)
+    assert four['problem'].endswith('a task failed: failed on node-1: task: non-zero exit (1)')
+    assert job_retries({}) == 0
+    assert job_retries({'RestartPolicy': {'Condition': 'none', 'MaxAttempts': 5}}) == 0
+    assert job_retries({'RestartPolicy': {'Condition': 'on-failure'}}) == 1 << 30
