@@ -622,7 +622,7 @@ def merge_deep(base, override):
 
 def swarm_secret_name(stack, secret, fingerprint):
     """The versioned Swarm secret name: a new value gets a new name, so a rotation updates exactly its users."""
-    version = re.sub(r'[^a-z0-9]', '', str(fingerprint or 'absent').lower().split(':')[-1])[:12] or 'absent'
+    version = re.sub(r'[^a-z0-9]', '', str(fingerprint or 'absent').lower().rsplit(':', maxsplit=1)[-1])[:12] or 'absent'
     return '%s_%s_%s' % (stack, secret, version)
 
 

@@ -214,8 +214,8 @@ def test_a_bad_size_names_the_setting():
 
 
 def test_merge_deep_merges_mappings_and_replaces_the_rest():
-    assert merge_deep({'a': {'b': 1, 'c': [1]}, 'd': 1}, {'a': {'c': [2]}, 'e': 2}) == {'a': {'b': 1, 'c': [2]},
-                                                                                      'd': 1, 'e': 2}
+    merged = merge_deep({'a': {'b': 1, 'c': [1]}, 'd': 1}, {'a': {'c': [2]}, 'e': 2})
+    assert merged == {'a': {'b': 1, 'c': [2]}, 'd': 1, 'e': 2}
 
 
 def test_update_order_of_a_plain_service():
