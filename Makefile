@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
 # `make molecule S=baseline` runs one.
-SCENARIOS ?= site swarm nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals \
+SCENARIOS ?= site swarm nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
              docker-refusals baseline-nokey
 JOBS ?= 2
 S ?= baseline
