@@ -17,6 +17,7 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     check_stack,
     check_swarm,
     oneshot_services,
+    published_ports,
     render_project,
     render_swarm,
     secret_consumer_problems,
@@ -65,6 +66,14 @@ def stack_swarm_secrets(services, name, fingerprints=None, secrets_dir=None):
     return swarm_secrets(name, _services(services), fingerprints or {}, secrets_dir)
 
 
+def stack_published_ports(services):
+    """[{service, port, proto}]: every published port of a stack description."""
+    try:
+        return published_ports(_services(services))
+    except StackError as exc:
+        raise AnsibleFilterError('stack_published_ports: %s' % exc)
+
+
 def stack_oneshots(services):
     """Names of the services that run once and exit."""
     return oneshot_services(_services(services))
@@ -99,6 +108,7 @@ class FilterModule(object):  # pylint: disable=too-few-public-methods
             'stack_compose': stack_compose,
             'stack_swarm': stack_swarm,
             'stack_swarm_secrets': stack_swarm_secrets,
+            'stack_published_ports': stack_published_ports,
             'stack_oneshots': stack_oneshots,
             'stack_secret_owners': stack_secret_owners,
             'stack_secret_users': stack_secret_users,

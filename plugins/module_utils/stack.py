@@ -649,6 +649,18 @@ def _swarm_ports(source, publish_mode):
     return rendered
 
 
+def published_ports(services):
+    """Every published port of the stack as {service, port, proto}, sorted; ports without a published number are left out
+    (Swarm or Docker picks one). Raises StackError for an entry that is not a port."""
+    result = []
+    for name in sorted(services):
+        for entry in _as_list((services[name] or {}).get('ports')):
+            port = parse_port(entry)
+            if port['published'] and str(port['published']).isdigit():
+                result.append(dict(service=name, port=int(port['published']), proto=port['protocol']))
+    return result
+
+
 def swarm_update_order(service, oneshot, publish_mode):
     """start-first where two tasks side by side are harmless; stop-first for data stores (one volume), singletons
     (a second scheduler would run every job twice) and host-mode published ports (both tasks want the port)."""

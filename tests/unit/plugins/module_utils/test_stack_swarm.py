@@ -275,3 +275,12 @@ def test_a_job_that_may_retry_is_waited_for_until_its_attempts_are_spent():
     assert job_retries({}) == 0
     assert job_retries({'RestartPolicy': {'Condition': 'none', 'MaxAttempts': 5}}) == 0
     assert job_retries({'RestartPolicy': {'Condition': 'on-failure'}}) == 1 << 30
+
+
+def test_published_ports_of_the_demo_stack():
+    from ansible_collections.stackops.hardened.plugins.module_utils.stack import published_ports
+    assert published_ports(demo_services()) == [{'service': 'api', 'port': 8000, 'proto': 'tcp'},
+                                                {'service': 'bot', 'port': 8080, 'proto': 'tcp'},
+                                                {'service': 'web', 'port': 8081, 'proto': 'tcp'}]
+    assert published_ports({'dns': {'ports': ['127.0.0.1:53:53/udp', {'target': 9000}]}}) == [
+        {'service': 'dns', 'port': 53, 'proto': 'udp'}]
