@@ -510,6 +510,15 @@ def _hardened_service(name, source, defaults, volumes):
     return rendered
 
 
+def _with_top_level(project, volumes, secrets):
+    """The project with its top-level volumes and secrets, when it has any."""
+    if volumes:
+        project['volumes'] = volumes
+    if secrets:
+        project['secrets'] = secrets
+    return project
+
+
 def render_project(name, services, defaults, public_ports=None, secrets_dir=None, fingerprints=None):
     """The compose project, as a mapping ready for YAML: hardened defaults under every service (a key the service
     sets replaces the default), networks frontend and backend (internal), ports bound to 127.0.0.1 unless declared
@@ -546,11 +555,7 @@ def render_project(name, services, defaults, public_ports=None, secrets_dir=None
             labels[SECRETS_LABEL] = secrets_fingerprint(names, fingerprints)
             rendered['labels'] = labels
         project['services'][svc] = rendered
-    if volumes:
-        project['volumes'] = volumes
-    if secrets:
-        project['secrets'] = secrets
-    return project
+    return _with_top_level(project, volumes, secrets)
 
 
 # ---------------------------------------------------------------- the Swarm stack
@@ -750,11 +755,7 @@ def render_swarm(name, services, defaults, swarm=None, fingerprints=None):
             rendered['secrets'] = entries
         rendered['deploy'] = deploy
         project['services'][svc] = rendered
-    if volumes:
-        project['volumes'] = volumes
-    if secrets:
-        project['secrets'] = secrets
-    return project
+    return _with_top_level(project, volumes, secrets)
 
 
 def check_swarm(services, swarm=None):
