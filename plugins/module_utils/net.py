@@ -133,6 +133,23 @@ def is_documentation(value):
     return any(network.version == doc.version and network.subnet_of(doc) for doc in DOCUMENTATION_NETWORKS)
 
 
+def is_unspecified(value):
+    """Whether the value is "every address" however it is spelt: 0.0.0.0, ::, [::], 0:0::0, ::ffff:0.0.0.0 or ''."""
+    text = _text(value)
+    if text is None:
+        return False
+    if text == '':
+        return True
+    if text.startswith('[') and text.endswith(']'):
+        text = text[1:-1]
+    address = ip_address(text)
+    if address is None:
+        return False
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_unspecified
+
+
 def is_wide(value, ipv4=8, ipv6=32):
     """Whether the value is a network with a prefix shorter than ipv4 (IPv4) or ipv6 (IPv6) bits."""
     network = ip_network(value, prefix_required=False)

@@ -32,6 +32,11 @@ def documentation_address(value):
     return net.is_documentation(value)
 
 
+def unspecified_address(value):
+    """Every address, however it is spelt (0.0.0.0, ::, [::], 0:0::0, an empty string)."""
+    return net.is_unspecified(value)
+
+
 def wide_network(value, ipv4=8, ipv6=32):
     """A network whose prefix is shorter than ipv4 (IPv4) or ipv6 (IPv6) bits."""
     return net.is_wide(value, ipv4, ipv6)
@@ -54,6 +59,7 @@ class TestModule(object):
             'ip_network': ip_network,
             'port': port,
             'documentation_address': documentation_address,
+            'unspecified_address': unspecified_address,
             'wide_network': wide_network,
             'reserved_domain': reserved_domain,
             'ssh_public_key': ssh_public_key,

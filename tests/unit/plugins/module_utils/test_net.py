@@ -121,3 +121,13 @@ def test_reserved_domains(value, domain):
 ])
 def test_not_reserved_domains(value):
     assert net.reserved_domain(value) == ''
+
+
+@pytest.mark.parametrize('value', ['', '0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0', '0000::', '::0', '::ffff:0.0.0.0'])
+def test_unspecified_addresses(value):
+    assert net.is_unspecified(value)
+
+
+@pytest.mark.parametrize('value', ['127.0.0.1', '::1', '0.0.0.1', '00.0.0.0', '0', 0, None, '[::', '0.0.0.0/0', ' '])
+def test_not_unspecified_addresses(value):
+    assert not net.is_unspecified(value)
