@@ -359,8 +359,9 @@ def _f2b_seconds(value):
 FAIL2BAN_LIMITS = ('maxretry', 'findtime', 'bantime')
 
 
-def fail2ban_drift(jails, running, limits):
-    """jails: parse_jails(); running: names from the server; limits: {jail: {option: live value}}."""
+def fail2ban_drift(jails, running, limits=None):
+    """jails: parse_jails(); running: names from the server; limits: {jail: {option: live value}}, or None
+    not to compare them (a server started after jail.local changed has read them: see loaded_drift)."""
     diffs = []
     for name in sorted(jails):
         enabled = jails[name].get('enabled', 'false').lower() in ('true', 'yes', '1')
@@ -368,7 +369,7 @@ def fail2ban_drift(jails, running, limits):
             diffs.append(difference('fail2ban', 'jail %s' % name, 'running' if enabled else 'not running',
                                     'running' if name in running else 'not running'))
             continue
-        for option in FAIL2BAN_LIMITS if enabled else ():
+        for option in FAIL2BAN_LIMITS if enabled and limits is not None else ():
             if option in jails[name]:
                 want = _f2b_seconds(jails[name][option])
                 have = limits.get(name, {}).get(option)
