@@ -128,6 +128,7 @@ def public_key_error(line):
         return 'it is empty'
     if 'PRIVATE KEY' in line:
         return 'it is a private key; give the public key (the .pub file)'
+    line = line.strip()
     if '\n' in line or '\r' in line:
         return 'it holds more than one line'
     fields = line.split()

@@ -45,6 +45,7 @@ def _fields(line):
 @pytest.mark.parametrize('line', [
     ED25519, RSA, ECDSA, ED25519.split(' ', 2)[0] + ' ' + ED25519.split()[1],
     ' '.join(ED25519.split()[:2]) + ' a comment with spaces',
+    ED25519 + '\n', '  ' + RSA + ' \r\n',
 ])
 def test_real_keys_accepted(line):
     assert public_key_error(line) == ''
