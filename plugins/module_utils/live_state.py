@@ -70,6 +70,25 @@ def parse_sysctl(text):
     return sorted(settings.items())
 
 
+# Keys of the kernel as a whole, not of the host's network namespace. In a container they
+# belong to the machine outside (every container that boots applies its distribution's
+# values to them), so there they are not the host's live state.
+GLOBAL_SYSCTL_PREFIXES = ('kernel.', 'fs.', 'vm.', 'dev.', 'abi.', 'debug.', 'user.', 'net.core.bpf_')
+
+
+def own_sysctl_keys(wanted, in_container):
+    """The keys that are this host's own: all of them on a VM, the namespaced ones in a container."""
+    if not in_container:
+        return list(wanted)
+    return [(key, value) for key, value in wanted if not key.startswith(GLOBAL_SYSCTL_PREFIXES)]
+
+
+def in_container(exists, environ_of_pid1):
+    """exists: os.path.exists; environ_of_pid1: the text of /proc/1/environ (or '')."""
+    return (exists('/.dockerenv') or exists('/run/.containerenv') or exists('/run/systemd/container')
+            or 'container=' in (environ_of_pid1 or ''))
+
+
 def sysctl_path(key):
     return '/proc/sys/' + key.replace('.', '/')
 

@@ -24,6 +24,8 @@ options:
     description:
       - sysctl.d files whose keys are compared with the live kernel values under C(/proc/sys). A key this kernel does
         not have is skipped, as C(sysctl -e) does. A missing file is skipped.
+      - In a container, the keys of the kernel as a whole (C(kernel.*), C(fs.*), C(vm.*) and the like) belong to the
+        machine outside and are not compared; the keys of the host's network namespace (C(net.*)) are.
     type: list
     elements: path
     default: []
@@ -249,6 +251,9 @@ def check_sysctl(host, files):
         text = _read(path)
         if text is not None:
             wanted.update(dict(ls.parse_sysctl(text)))
+    environ = _read('/proc/1/environ') or ''
+    container = ls.in_container(os.path.exists, environ.replace('\0', '\n'))
+    wanted = dict(ls.own_sysctl_keys(sorted(wanted.items()), container))
     live = {}
     for key in wanted:
         value = _read(ls.sysctl_path(key))

@@ -222,3 +222,17 @@ def test_files_owner_group_mode():
 
 def test_describe():
     assert ls.describe(dict(area='sysctl', key='k', expected='0', live=None)) == 'sysctl k: expected 0, live (nothing)'
+
+
+def test_sysctl_kernel_wide_keys_are_not_a_containers_own():
+    wanted = ls.parse_sysctl(fixture('sysctl.conf'))
+    own = dict(ls.own_sysctl_keys(wanted, True))
+    assert 'fs.protected_fifos' not in own and 'kernel.kptr_restrict' not in own
+    assert own['net.ipv4.conf.all.send_redirects'] == '0'
+    assert ls.own_sysctl_keys(wanted, False) == wanted
+
+
+def test_in_container():
+    assert ls.in_container(lambda path: path == '/.dockerenv', '')
+    assert ls.in_container(lambda path: False, 'PATH=/bin\ncontainer=podman\n')
+    assert not ls.in_container(lambda path: False, 'PATH=/bin\n')
