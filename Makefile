@@ -16,13 +16,13 @@ export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
 # `make molecule S=baseline` runs one.
-SCENARIOS ?= site swarm nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
+SCENARIOS ?= site swarm monitoring nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
              docker-refusals baseline-nokey
 JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan bench-backup changelog build clean
+        test demo demo-clean bench bench-scan bench-backup bench-alert rules-test changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
@@ -32,6 +32,8 @@ help:
 	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
 	@echo "make bench-scan  port_scan against nmap on a host that resets and one that drops"
 	@echo "make bench-backup  back up a 1 GiB database vs pg_dump | gzip, and time its restore"
+	@echo "make rules-test  promtool test rules for every alert of the monitoring role"
+	@echo "make bench-alert seconds from injected failure to Telegram message per class, and the RSS of monitoring"
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,13 +67,16 @@ sanity: venv
 unit: venv collection
 	$(BIN)/python -m pytest tests/unit -q
 
+rules-test: venv
+	@tests/monitoring/run.sh
+
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test -s $(S)
 
 molecule-all: setup
 	@scripts/molecule-lanes.sh $(JOBS) $(SCENARIOS)
 
-test: setup lint sanity unit molecule-all
+test: setup lint sanity unit rules-test molecule-all
 
 demo: setup
 	@scripts/demo.sh up
@@ -98,3 +103,6 @@ clean:
 bench-backup: setup
 	@scripts/ensure-host-tools.sh age
 	@$(BIN)/python scripts/bench_backup.py
+
+bench-alert: setup
+	@$(BIN)/python scripts/bench_alert.py
