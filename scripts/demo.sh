@@ -57,6 +57,7 @@ up() {
   Mini app:   curl --cacert .cache/dev/$HOST-ca.crt --resolve app.demo.test:443:$address https://app.demo.test/
   Proof:      .cache/verify/$HOST.json (playbooks/verify.yml; run it again at any time)
   Log in:     ssh -i $DEV/operator_ed25519 deploy@$address
+  Monitoring: ssh -i $DEV/operator_ed25519 -N -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093 deploy@$address  (then http://127.0.0.1:9090, :9093)
   Inside:     docker exec -it $HOST bash
   Remove it:  make demo-clean
 SUMMARY
