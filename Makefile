@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
 # `make molecule S=baseline` runs one.
-SCENARIOS ?= site swarm monitoring nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
+SCENARIOS ?= site faults swarm monitoring nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
              docker-refusals baseline-nokey
 JOBS ?= 2
 S ?= baseline
@@ -32,6 +32,7 @@ help:
 	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
 	@echo "make bench-scan  port_scan against nmap on a host that resets and one that drops"
 	@echo "make bench-backup  back up a 1 GiB database vs pg_dump | gzip, and time its restore"
+	@echo "make bench-faults  cut site.yml at every tenth task, each on a fresh host; how many converge"
 	@echo "make rules-test  promtool test rules for every alert of the monitoring role"
 	@echo "make bench-alert seconds from injected failure to Telegram message per class, and the RSS of monitoring"
 
@@ -106,3 +107,6 @@ bench-backup: setup
 
 bench-alert: setup
 	@$(BIN)/python scripts/bench_alert.py
+
+bench-faults: setup
+	@$(BIN)/python scripts/bench_faults.py
