@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """TCP connect scan of one address, and comparison of its result with the expected open ports.
 
-Non-blocking connects multiplexed with selectors; concurrency is bounded by the open-file
-limit, which is raised towards the hard limit in-process first. Only aim it at hosts you own.
+Non-blocking connects multiplexed with epoll (selectors elsewhere); concurrency is bounded by
+the open-file limit, which is raised towards the hard limit in-process first, and the whole
+scan by a time limit. Traffic goes to the one target address only. Only aim it at hosts you own.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -34,7 +35,12 @@ from ansible_collections.stackops.hardened.plugins.module_utils.exposure import 
 )
 
 
-MAX_CONCURRENCY = 4096
+MAX_CONCURRENCY = 16384
+DEFAULT_CONCURRENCY = 16384
+DEFAULT_TIMEOUT = 1.2
+MAX_TIMEOUT = 3600.0
+DEFAULT_MAX_DURATION = 300.0
+MAX_DURATION = 86400.0
 NOFILE_MARGIN = 64
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY)
 _OUT_OF_FILES = (errno.EMFILE, errno.ENFILE)
@@ -79,22 +85,40 @@ def validate_target(target):
     return str(ip), (socket.AF_INET6 if ip.version == 6 else socket.AF_INET)
 
 
-def validate_timeout(timeout):
-    """Seconds per connect as a finite float > 0."""
-    problem = 'timeout %r is not valid: use seconds > 0, e.g. 1.0' % (timeout,)
-    if isinstance(timeout, bool):
+class ScanTimeLimit(OSError):
+    """The scan ran past its time limit (max_duration) and was stopped."""
+
+
+def _seconds(value, what, example, most):
+    problem = '%s %r is not valid: use seconds > 0, e.g. %s' % (what, value, example)
+    if isinstance(value, bool):
         raise ValueError(problem)
+    too_large = '%s %r is too large: use seconds > 0 and at most %d' % (what, value, most)
     try:
-        value = float(timeout)
+        seconds = float(value)
+    except OverflowError:
+        raise ValueError(too_large) from None
     except (TypeError, ValueError):
         raise ValueError(problem) from None
-    if math.isnan(value) or math.isinf(value) or value <= 0:
+    if math.isnan(seconds) or math.isinf(seconds) or seconds <= 0:
         raise ValueError(problem)
-    return value
+    if seconds > most:
+        raise ValueError(too_large)
+    return seconds
+
+
+def validate_timeout(timeout):
+    """Seconds per connect as a finite float > 0 and at most MAX_TIMEOUT (the event loop's waits stay bounded)."""
+    return _seconds(timeout, 'timeout', '1.0', MAX_TIMEOUT)
+
+
+def validate_max_duration(max_duration):
+    """Seconds the whole scan may take, a finite float > 0 and at most MAX_DURATION."""
+    return _seconds(max_duration, 'max_duration', '300', MAX_DURATION)
 
 
 def validate_concurrency(concurrency):
-    """Number of connects in flight as an int 1..4096."""
+    """Number of connects in flight as an int 1..MAX_CONCURRENCY."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise ValueError('concurrency %r is not valid: use a whole number 1-%d' % (concurrency, MAX_CONCURRENCY))
     return concurrency
@@ -173,12 +197,18 @@ class _Poller(object):
         (self._epoll or self._selector).close()
 
 
-def scan_tcp(target, ports, timeout=1.0, concurrency=MAX_CONCURRENCY, processes=None):
+def scan_tcp(target, ports, timeout=DEFAULT_TIMEOUT, concurrency=DEFAULT_CONCURRENCY, processes=None,
+             max_duration=DEFAULT_MAX_DURATION):
     """TCP connect scan of `ports` on `target`.
 
     Large scans are split between processes (one per CPU, at most 4; `processes` overrides),
     each with its share of the ports and of the concurrency: a scan of a host that answers
     quickly is bound by the CPU time of the connects, not by the network.
+
+    Each connect waits `timeout` seconds from the moment it is sent. The default, 1.2 s, lets
+    the kernel send the SYN a second time (its first retransmission is at 1 s), so one lost
+    SYN does not hide an open port. The whole scan stops with ScanTimeLimit after
+    `max_duration` seconds.
 
     Returns a dict: target, open (sorted port list), closed (refused), filtered (no answer
     within timeout or unreachable), closed_or_filtered, scanned, errors (errno name -> count
@@ -188,16 +218,18 @@ def scan_tcp(target, ports, timeout=1.0, concurrency=MAX_CONCURRENCY, processes=
     address, family = validate_target(target)
     port_list = parse_ports(ports)
     timeout = validate_timeout(timeout)
+    max_duration = validate_max_duration(max_duration)
     workers = clamp_concurrency(validate_concurrency(concurrency), raise_nofile_limit())
     if processes is None:
         processes = min(os.cpu_count() or 1, 4) if len(port_list) >= 4096 else 1
     processes = max(1, min(int(processes), len(port_list), workers))
 
     started = time.monotonic()
+    stop_at = started + max_duration
     if processes == 1:
-        share = _scan_share(address, family, port_list, timeout, workers)
+        share = _scan_share(address, family, port_list, timeout, workers, stop_at)
     else:
-        share = _scan_in_processes(address, family, port_list, timeout, workers, processes)
+        share = _scan_in_processes(address, family, port_list, timeout, workers, processes, stop_at)
     return dict(
         target=address,
         open=sorted(share['open']),
@@ -213,7 +245,7 @@ def scan_tcp(target, ports, timeout=1.0, concurrency=MAX_CONCURRENCY, processes=
     )
 
 
-def _scan_in_processes(address, family, port_list, timeout, workers, processes):
+def _scan_in_processes(address, family, port_list, timeout, workers, processes, stop_at):
     """Run _scan_share in `processes` forked children (interleaved ports) and merge their results."""
     children = []
     for index in range(processes):
@@ -224,8 +256,11 @@ def _scan_in_processes(address, family, port_list, timeout, workers, processes):
             code = 0
             try:
                 os.close(read_fd)
-                result = _scan_share(address, family, ports, timeout, max(1, workers // processes))
+                result = _scan_share(address, family, ports, timeout, max(1, workers // processes), stop_at)
                 payload = json.dumps(result).encode('utf-8')
+            except ScanTimeLimit as exc:
+                payload = json.dumps(dict(failure=str(exc), time_limit=True)).encode('utf-8')
+                code = 1
             except Exception as exc:  # pylint: disable=broad-except
                 payload = json.dumps(dict(failure=str(exc))).encode('utf-8')
                 code = 1
@@ -236,6 +271,7 @@ def _scan_in_processes(address, family, port_list, timeout, workers, processes):
         children.append((pid, read_fd))
     merged = dict(open=[], closed=0, filtered=0, errors={})
     failures = []
+    time_limit = False
     for pid, read_fd in children:
         with os.fdopen(read_fd, 'rb') as pipe:
             data = pipe.read()
@@ -243,6 +279,7 @@ def _scan_in_processes(address, family, port_list, timeout, workers, processes):
         result = json.loads(data.decode('utf-8')) if data else dict(failure='scan process %d ended without a result' % pid)
         if 'failure' in result:
             failures.append(result['failure'])
+            time_limit = time_limit or result.get('time_limit', False)
             continue
         merged['open'].extend(result['open'])
         merged['closed'] += result['closed']
@@ -250,12 +287,18 @@ def _scan_in_processes(address, family, port_list, timeout, workers, processes):
         for name, count in result['errors'].items():
             merged['errors'][name] = merged['errors'].get(name, 0) + count
     if failures:
+        if time_limit:
+            raise ScanTimeLimit(failures[0])
         raise OSError('port scan failed: %s' % '; '.join(failures))
     return merged
 
 
-def _scan_share(address, family, port_list, timeout, workers):
-    """Scan `port_list` with at most `workers` connects in flight; counts and open ports."""
+def _scan_share(address, family, port_list, timeout, workers, stop_at):
+    """Scan `port_list` with at most `workers` connects in flight; counts and open ports.
+
+    Each connect's deadline is counted from the moment it was sent; in-flight connects are
+    kept in the order they were sent, which is the order of their deadlines.
+    """
     sockaddr_extra = (0, 0) if family == socket.AF_INET6 else ()
     linger = struct.pack('ii', 1, 0)
     sock_type = socket.SOCK_STREAM | getattr(socket, 'SOCK_NONBLOCK', 0)
@@ -265,6 +308,9 @@ def _scan_share(address, family, port_list, timeout, workers):
     pending = collections.deque(port_list)
     inflight = collections.OrderedDict()  # fd -> (socket, port, deadline), oldest first
     poller = _Poller(workers)
+    monotonic = time.monotonic
+    sol_socket, so_error = socket.SOL_SOCKET, socket.SO_ERROR
+    refused = errno.ECONNREFUSED
 
     def settle(sock, port, code):
         if code == 0 and _is_self_connect(sock):
@@ -282,7 +328,11 @@ def _scan_share(address, family, port_list, timeout, workers):
 
     try:
         while pending or inflight:
-            deadline = time.monotonic() + timeout
+            now = monotonic()
+            if now >= stop_at:
+                raise ScanTimeLimit('the scan of %s reached its time limit (max_duration) with %d of %d ports not '
+                                    'scanned: raise max_duration or scan fewer ports'
+                                    % (address, len(pending) + len(inflight), len(port_list)))
             while pending and len(inflight) < workers:
                 port = pending.popleft()
                 try:
@@ -302,22 +352,26 @@ def _scan_share(address, family, port_list, timeout, workers):
                 if code in _IN_PROGRESS:
                     fd = sock.fileno()
                     poller.register(fd)
-                    inflight[fd] = (sock, port, deadline)
+                    inflight[fd] = (sock, port, monotonic() + timeout)
                 else:
                     settle(sock, port, code)
                     _close(sock)
             if not inflight:
                 continue
-            first_deadline = next(iter(inflight.values()))[2]
-            for fd in poller.poll(max(0.0, first_deadline - time.monotonic())):
+            first_deadline = min(next(iter(inflight.values()))[2], stop_at)
+            for fd in poller.poll(max(0.0, first_deadline - monotonic())):
                 entry = inflight.pop(fd, None)
                 if entry is None:
                     continue
                 sock, port = entry[:2]
                 poller.unregister(fd)
-                settle(sock, port, sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
-                _close(sock)
-            now = time.monotonic()
+                code = sock.getsockopt(sol_socket, so_error)
+                if code == refused:
+                    counts['closed'] += 1
+                else:
+                    settle(sock, port, code)
+                sock.close()
+            now = monotonic()
             while inflight:
                 fd, (sock, port, deadline) = next(iter(inflight.items()))
                 if deadline > now:

@@ -17,7 +17,8 @@ description:
     A refused connect counts as closed; no answer within O(timeout), or an unreachable reply, as filtered.
   - The ports in O(expected_open) are always scanned, even when outside O(ports).
   - Concurrency is bounded by the open-file limit; the module raises its own soft C(RLIMIT_NOFILE) towards the hard
-    limit and keeps the number of connects in flight below it.
+    limit and keeps the number of connects in flight below it. The whole scan is bounded by O(max_duration).
+  - Traffic goes to O(target) only; names are not resolved.
   - Against a host that silently drops, the scan takes about ports / concurrency * timeout seconds.
 author:
   - stackops.hardened developers (@stackops)
@@ -41,15 +42,23 @@ options:
     default: []
   timeout:
     description:
-      - Seconds to wait for each connect, greater than 0.
+      - Seconds to wait for each connect, counted from the moment it is sent; greater than 0 and at most 3600.
+      - The default lets the kernel send the SYN a second time (its first retransmission is at 1 s), so one lost
+        SYN does not hide an open port.
     type: float
-    default: 1.0
+    default: 1.2
   concurrency:
     description:
-      - Most connects in flight at once, 1-4096. Lowered when the open-file limit is smaller.
+      - Most connects in flight at once, 1-16384. Lowered when the open-file limit is smaller.
       - Against a host that silently drops, a full scan takes about (ports / concurrency) x O(timeout) seconds.
     type: int
-    default: 4096
+    default: 16384
+  max_duration:
+    description:
+      - Most seconds the whole scan may take, greater than 0 and at most 86400. A scan that reaches it stops and the
+        module fails, saying how many ports were not scanned.
+    type: float
+    default: 300.0
   fail_on_unexpected:
     description:
       - Fail when an open port is not in O(expected_open), or a port in O(expected_open) is closed or filtered.
@@ -128,7 +137,7 @@ concurrency:
   description: Connects in flight at once, after clamping to the open-file limit.
   returned: always
   type: int
-  sample: 4096
+  sample: 16384
 duration:
   description: Seconds the scan took.
   returned: always
@@ -146,6 +155,10 @@ messages:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.stackops.hardened.plugins.module_utils.scan import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_DURATION,
+    DEFAULT_TIMEOUT,
+    ScanTimeLimit,
     compare_scan,
     parse_expected_open,
     parse_ports,
@@ -160,8 +173,9 @@ def main():
             target=dict(type='str', required=True),
             ports=dict(type='list', elements='str', default=['1-65535']),
             expected_open=dict(type='list', elements='str', default=[]),
-            timeout=dict(type='float', default=1.0),
-            concurrency=dict(type='int', default=4096),
+            timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+            concurrency=dict(type='int', default=DEFAULT_CONCURRENCY),
+            max_duration=dict(type='float', default=DEFAULT_MAX_DURATION),
             fail_on_unexpected=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
@@ -170,9 +184,12 @@ def main():
     try:
         expected = parse_expected_open(params['expected_open'])
         ports = sorted(set(parse_ports(params['ports'])) | expected)
-        scan = scan_tcp(params['target'], ports, timeout=params['timeout'], concurrency=params['concurrency'])
+        scan = scan_tcp(params['target'], ports, timeout=params['timeout'], concurrency=params['concurrency'],
+                        max_duration=params['max_duration'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
+    except ScanTimeLimit as exc:
+        module.fail_json(msg='port scan of %s stopped: %s' % (params['target'], exc))
     except OSError as exc:
         module.fail_json(msg='port scan of %s failed: %s' % (params['target'], exc))
 

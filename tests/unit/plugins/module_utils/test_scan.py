@@ -18,9 +18,11 @@ from ansible_collections.stackops.hardened.plugins.module_utils.scan import (
     parse_expected_open,
     parse_ports,
     raise_nofile_limit,
+    ScanTimeLimit,
     scan_messages,
     scan_tcp,
     validate_concurrency,
+    validate_max_duration,
     validate_target,
     validate_timeout,
 )
@@ -120,13 +122,59 @@ def test_validate_timeout_refuses(timeout):
 def test_validate_concurrency():
     assert validate_concurrency(1) == 1
     assert validate_concurrency(4096) == 4096
+    assert validate_concurrency(16384) == 16384
 
 
-@pytest.mark.parametrize('concurrency', [0, -5, 4097, 100000, '10', 1.5, None, True])
+@pytest.mark.parametrize('concurrency', [0, -5, 16385, 100000, '10', 1.5, None, True])
 def test_validate_concurrency_refuses(concurrency):
     with pytest.raises(ValueError) as excinfo:
         validate_concurrency(concurrency)
-    assert str(excinfo.value) == 'concurrency %r is not valid: use a whole number 1-4096' % (concurrency,)
+    assert str(excinfo.value) == 'concurrency %r is not valid: use a whole number 1-16384' % (concurrency,)
+
+
+@pytest.mark.parametrize('timeout', [3600.5, 1e10, 1e300, 10 ** 400])
+def test_validate_timeout_refuses_too_large(timeout):
+    """A wait the event loop cannot hold is refused by name, not left to raise OverflowError."""
+    with pytest.raises(ValueError) as excinfo:
+        validate_timeout(timeout)
+    assert str(excinfo.value) == 'timeout %r is too large: use seconds > 0 and at most 3600' % (timeout,)
+
+
+def test_validate_timeout_accepts_the_largest():
+    assert validate_timeout(3600) == 3600.0
+
+
+def test_scan_with_too_large_timeout_is_a_named_error(listener):
+    with pytest.raises(ValueError, match='timeout 1e[+]300 is too large'):
+        scan_tcp('127.0.0.1', [listener], timeout=1e300)
+
+
+def test_validate_max_duration():
+    assert validate_max_duration(300) == 300.0
+    for value in (0, -1, 'soon', None, True, float('inf'), 86401):
+        with pytest.raises(ValueError, match='max_duration'):
+            validate_max_duration(value)
+
+
+def test_scan_stops_at_its_time_limit():
+    """A scan of ports that never answer stops at max_duration, naming what was not scanned."""
+    with socket.socket() as filler:
+        filler.bind(('127.0.0.1', 0))
+        filler.listen(0)
+        port = filler.getsockname()[1]
+        # Fill the backlog so further connects to the port hang (no answer).
+        hung = []
+        try:
+            for dummy in range(8):
+                extra = socket.socket()
+                extra.setblocking(False)
+                extra.connect_ex(('127.0.0.1', port))
+                hung.append(extra)
+            with pytest.raises(ScanTimeLimit, match='reached its time limit .max_duration. with 1 of 1 ports not scanned'):
+                scan_tcp('127.0.0.1', [port], timeout=30, concurrency=1, max_duration=0.5)
+        finally:
+            for extra in hung:
+                extra.close()
 
 
 @pytest.mark.parametrize('requested, soft, expected', [
@@ -265,7 +313,9 @@ def test_scan_clamps_concurrency_to_open_files(listener, monkeypatch):
     (dict(target='example.com', ports=['22']), 'target'),
     (dict(target='127.0.0.1', ports=['0']), 'port 0'),
     (dict(target='127.0.0.1', ports=['22'], timeout=0), 'timeout 0'),
-    (dict(target='127.0.0.1', ports=['22'], concurrency=5000), 'concurrency 5000'),
+    (dict(target='127.0.0.1', ports=['22'], concurrency=20000), 'concurrency 20000'),
+    (dict(target='127.0.0.1', ports=['22'], timeout=1e9), 'timeout 1000000000.0 is too large'),
+    (dict(target='127.0.0.1', ports=['22'], max_duration=0), 'max_duration 0'),
 ])
 def test_scan_validates_before_connecting(kwargs, message, monkeypatch):
     def no_sockets(*args, **kw):
