@@ -90,7 +90,7 @@ options:
     type: dict
     suboptions:
       jail_file:
-        description: The jail.local the role writes. Missing: nothing is compared.
+        description: The jail.local the role writes. When it is missing, nothing is compared.
         type: path
         default: /etc/fail2ban/jail.local
   services:
@@ -150,8 +150,11 @@ attributes:
     description: Reads the same in check mode; O(sshd.record) records nothing.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show a diff of.
   platform:
+    support: full
     platforms: debian
+    description: Debian 12 and 13 with systemd (sshd, nft, docker, nginx and fail2ban-client where their areas are read).
 notes:
   - Secret values are never read; only owners and modes of O(files).
 seealso:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Cut site.yml short at seeded points and prove the host still converges to the same live state.
 
 Shared by the Molecule scenario `faults` (make test) and `make bench-faults`:
@@ -119,8 +118,8 @@ def every_nth(tasks, step):
 
 
 def describe(cut):
-    return '%s %.2f s after "%s"' % ('SIGINT' if cut['kind'] == 'sigint' else 'killed connection', cut['delay'],
-                                      cut['at'])
+    kind = 'SIGINT' if cut['kind'] == 'sigint' else 'killed connection'
+    return '%s %.2f s after "%s"' % (kind, cut['delay'], cut['at'])
 
 
 # ------------------------------------------------------------------------------- running
@@ -176,7 +175,7 @@ def wait_for_orphans(host, limit=900):
     Returns the seconds waited and what was running."""
     t0, seen = time.time(), set()
     while time.time() - t0 < limit:
-        out = subprocess.run(['docker', 'exec', host, 'ps', '-eo', 'args='], stdout=subprocess.PIPE,
+        out = subprocess.run(['docker', 'exec', host, 'ps', '-eo', 'args='], check=False, stdout=subprocess.PIPE,
                              universal_newlines=True).stdout.splitlines()
         if not any(line.strip() == '/bin/sh -c /usr/bin/python3 && sleep 0' for line in out):
             return time.time() - t0, sorted(seen)
@@ -407,11 +406,11 @@ def testhost_args(name, image):
 
 
 def make_host(name, workdir, env):
-    subprocess.run(['docker', 'rm', '--force', '--volumes', name], stdout=subprocess.DEVNULL,
+    subprocess.run(['docker', 'rm', '--force', '--volumes', name], check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     subprocess.run(testhost_args(name, 'stackops-testhost:trixie'), check=True, stdout=subprocess.DEVNULL)
     for dummy in range(60):
-        state = subprocess.run(['docker', 'exec', name, 'systemctl', 'is-system-running'], stdout=subprocess.PIPE,
+        state = subprocess.run(['docker', 'exec', name, 'systemctl', 'is-system-running'], check=False, stdout=subprocess.PIPE,
                                universal_newlines=True).stdout.strip()
         if state in ('running', 'degraded'):
             break
@@ -421,7 +420,7 @@ def make_host(name, workdir, env):
         handle.write('all:\n  children:\n    stackops:\n      hosts:\n        %s:\n'
                      '          ansible_connection: community.docker.docker\n          ansible_user: root\n' % name)
     prepared = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory,
-                               os.path.join(SCENARIO, 'prepare.yml')], stdout=subprocess.PIPE,
+                               os.path.join(SCENARIO, 'prepare.yml')], check=False, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, universal_newlines=True, env=env, cwd=ROOT)
     if prepared.returncode != 0:
         raise RuntimeError('preparing %s failed:\n%s' % (name, tail(prepared.stdout)))
@@ -463,7 +462,7 @@ def bench(args):
         except (RuntimeError, subprocess.CalledProcessError, ValueError) as exc:
             outcome = dict(cut=cut, made=False, diffs=['harness: %s' % exc], seconds=time.time() - t0)
         finally:
-            subprocess.run(['docker', 'rm', '--force', '--volumes', name], stdout=subprocess.DEVNULL,
+            subprocess.run(['docker', 'rm', '--force', '--volumes', name], check=False, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
         with lock:
             outcomes.append(outcome)
@@ -488,7 +487,7 @@ def bench(args):
         workers.append(thread)
     for thread in workers:
         thread.join()
-    subprocess.run(['docker', 'rm', '--force', '--volumes', 'stackops-bench-faults-ref'], stdout=subprocess.DEVNULL,
+    subprocess.run(['docker', 'rm', '--force', '--volumes', 'stackops-bench-faults-ref'], check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     converged = sum(1 for outcome in outcomes if not outcome['diffs'])
     made = sum(1 for outcome in outcomes if outcome['made'])
@@ -498,7 +497,7 @@ def bench(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     sub = parser.add_subparsers(dest='mode', required=True)
     default_seed = int(os.environ.get('STACKOPS_FAULTS_SEED') or datetime.date.today().strftime('%Y%m%d'))
     one = sub.add_parser('test')
