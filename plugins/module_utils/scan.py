@@ -39,6 +39,9 @@ MAX_CONCURRENCY = 16384
 DEFAULT_CONCURRENCY = 16384
 DEFAULT_TIMEOUT = 1.2
 MAX_TIMEOUT = 3600.0
+# Connects sent back to back before the answers so far are read: a longer burst overflows
+# the receive queues of a loaded machine, and a lost SYN would hide an open port.
+BURST = 256
 DEFAULT_MAX_DURATION = 300.0
 MAX_DURATION = 86400.0
 NOFILE_MARGIN = 64
@@ -311,6 +314,7 @@ def _scan_share(address, family, port_list, timeout, workers, stop_at):
     monotonic = time.monotonic
     sol_socket, so_error = socket.SOL_SOCKET, socket.SO_ERROR
     refused = errno.ECONNREFUSED
+    burst = BURST
 
     def settle(sock, port, code):
         if code == 0 and _is_self_connect(sock):
@@ -333,7 +337,9 @@ def _scan_share(address, family, port_list, timeout, workers, stop_at):
                 raise ScanTimeLimit('the scan of %s reached its time limit (max_duration) with %d of %d ports not '
                                     'scanned: raise max_duration or scan fewer ports'
                                     % (address, len(pending) + len(inflight), len(port_list)))
-            while pending and len(inflight) < workers:
+            room = min(workers - len(inflight), burst)
+            while pending and room > 0:
+                room -= 1
                 port = pending.popleft()
                 try:
                     sock = socket.socket(family, sock_type)
@@ -358,8 +364,11 @@ def _scan_share(address, family, port_list, timeout, workers, stop_at):
                     _close(sock)
             if not inflight:
                 continue
-            first_deadline = min(next(iter(inflight.values()))[2], stop_at)
-            for fd in poller.poll(max(0.0, first_deadline - monotonic())):
+            if pending and len(inflight) < workers:
+                wait = 0.0  # more to send: take the answers so far, then send the next burst
+            else:
+                wait = max(0.0, min(next(iter(inflight.values()))[2], stop_at) - monotonic())
+            for fd in poller.poll(wait):
                 entry = inflight.pop(fd, None)
                 if entry is None:
                     continue
