@@ -96,11 +96,18 @@ def choose_cuts(tasks, rng, per_role=1):
     cuts = []
     kind = rng.choice(KINDS)
     for role in ROLES:
-        pool = [header for owner, header in tasks if owner == role] + HANDLER_CUTS.get(role, [])
+        pool = [header for owner, header in tasks if owner == role]
+        handlers = HANDLER_CUTS.get(role, [])
         for dummy in range(per_role):
-            if not pool:
+            if not pool and not handlers:
                 continue
-            cuts.append(dict(role=role, at=rng.choice(pool), delay=round(rng.uniform(0.0, 2.0), 2), kind=kind))
+            # Half the cuts of a role with handlers fall right as a handler starts: the file it
+            # applies is written, and the run dies before the setting is in force.
+            if handlers and (not pool or rng.random() < 0.5):
+                cut = dict(role=role, at=rng.choice(handlers), delay=round(rng.uniform(0.0, 0.3), 2), kind=kind)
+            else:
+                cut = dict(role=role, at=rng.choice(pool), delay=round(rng.uniform(0.0, 2.0), 2), kind=kind)
+            cuts.append(cut)
             kind = KINDS[1 - KINDS.index(kind)]
     order = dict((header, index) for index, (dummy, header) in enumerate(tasks))
     # Within a role, tasks before handlers of the same role keep the run's order (handlers come last).
