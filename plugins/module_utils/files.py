@@ -29,7 +29,7 @@ STATES = ('file', 'absent', 'attributes')
 ACTIONS = ('write', 'remove', 'chown', 'chmod')
 CONTENT_NOT_RETURNED = '(content not returned)'
 
-_MODE = re.compile(r'^0[0-7]{3,4}$')
+_MODE = re.compile(r'0[0-7]{3,4}')
 
 
 class FilesError(Exception):
@@ -40,35 +40,84 @@ class FilesError(Exception):
         self.result = result
 
 
-def _resolve_id(value, field, path):
-    """uid/gid for a user/group name or a numeric id; ValueError naming it when unknown."""
+class FileSpecError(ValueError):
+    """An entry, owner, group or mode that is not valid; the message names the path and the field."""
+
+
+# The largest uid/gid a file can have: ids are 32-bit and (uid_t)-1 means "leave unchanged" to chown.
+MAX_ID = 2 ** 32 - 2
+_ASCII_DIGITS = re.compile(r'[0-9]+')
+_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?')
+
+
+def parse_id(value, field='owner', path='owner'):
+    """A uid/gid from a number (an int or ASCII digits), bounds-checked. FileSpecError naming path and field."""
+    if isinstance(value, bool):
+        raise FileSpecError('%s: %s %r is not valid: use a name or a numeric id from 0 to %d' % (path, field, value, MAX_ID))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _ASCII_DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise FileSpecError('%s: %s %r is not a numeric id: use digits 0-9 only, from 0 to %d'
+                            % (path, field, value, MAX_ID))
+    if not 0 <= number <= MAX_ID:
+        raise FileSpecError('%s: %s %s is out of range: numeric ids go from 0 to %d' % (path, field, number, MAX_ID))
+    return number
+
+
+def resolve_id(value, field, path):
+    """uid (field 'owner') or gid (field 'group') for a name or a numeric id. FileSpecError naming it when unknown."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError('%s: %s %r is not valid: use a name or a numeric id' % (path, field, value))
-    text = str(value).strip()
+        raise FileSpecError('%s: %s %r is not valid: use a name or a numeric id' % (path, field, value))
+    if isinstance(value, int):
+        return parse_id(value, field, path)
+    text = value.strip()
     if not text:
-        raise ValueError('%s: %s is empty: use a name or a numeric id, or leave it out' % (path, field))
-    if text.isdigit():
-        return int(text)
+        raise FileSpecError('%s: %s is empty: use a name or a numeric id, or leave it out' % (path, field))
+    if _ASCII_DIGITS.fullmatch(text):
+        return parse_id(text, field, path)
+    if not _NAME.fullmatch(text) or len(text) > 256:
+        raise FileSpecError('%s: %s %r is not valid: use a user or group name (letters, digits, _, . or -) or a '
+                            'numeric id of ASCII digits from 0 to %d' % (path, field, text, MAX_ID))
+    database = 'user' if field == 'owner' else 'group'
     try:
         if field == 'owner':
             return pwd.getpwnam(text).pw_uid
         return grp.getgrnam(text).gr_gid
     except KeyError:
-        database = 'user' if field == 'owner' else 'group'
-        raise ValueError('%s: %s %r does not exist on this host (no such %s); use an existing %s name or a numeric id'
-                         % (path, field, text, database, database)) from None
+        raise FileSpecError('%s: %s %r does not exist on this host (no such %s); use an existing %s name or a numeric id'
+                            % (path, field, text, database, database)) from None
+
+
+def resolve_owner(value, path='owner'):
+    """uid of a user name or numeric id; None when not given."""
+    return None if value is None else resolve_id(value, 'owner', path)
+
+
+def resolve_group(value, path='group'):
+    """gid of a group name or numeric id; None when not given."""
+    return None if value is None else resolve_id(value, 'group', path)
 
 
 def parse_mode(value, path='mode'):
-    """Permission bits from an octal string with a leading zero, '0644' or '01777'."""
-    if isinstance(value, str) and _MODE.match(value.strip()):
+    """Permission bits from an octal string with a leading zero, '0644' or '01777'. FileSpecError otherwise.
+
+    A number is refused: an unquoted YAML 0644 arrives as the integer 420 (or, through an
+    option of type str, the text "420"), and reading it as octal would apply mode 0644's
+    neighbour 0420.
+    """
+    if isinstance(value, str) and _MODE.fullmatch(value.strip()):
         return int(value.strip(), 8)
+    hint = ''
     if isinstance(value, int) and not isinstance(value, bool):
-        hint = ('an unquoted YAML number such as 0644 arrives as the decimal %d; ' % value)
-    else:
-        hint = ''
-    raise ValueError('%s: mode %r is not valid: %suse a quoted octal string with a leading zero, e.g. "0644" or "0750"'
-                     % (path, value, hint))
+        hint = 'an unquoted YAML number such as 0644 arrives as the decimal %d; ' % value
+    elif isinstance(value, str) and _ASCII_DIGITS.fullmatch(value.strip()) and not value.strip().startswith('0'):
+        hint = ('%s has no leading zero: an unquoted YAML number such as 0644 arrives as the decimal 420; '
+                % value.strip())
+    shown = value if isinstance(value, (str, int)) else type(value).__name__
+    raise FileSpecError('%s: mode %r is not valid: %suse a quoted octal string with a leading zero, e.g. "0644" or '
+                        '"0750"' % (path, shown, hint))
 
 
 def format_mode(mode):
@@ -83,61 +132,69 @@ def normalise_entry(entry):
     Raises ValueError naming the path and the field that is wrong.
     """
     if not isinstance(entry, Mapping):
-        raise ValueError('files entry %r is not a dict: each entry needs at least path' % (entry,))
+        raise FileSpecError('files entry %r is not a dict: each entry needs at least path' % (entry,))
     path = entry.get('path')
     if not isinstance(path, str) or not path.strip():
-        raise ValueError('files entry %r has no path: path is required, an absolute path such as /etc/app/app.conf'
+        raise FileSpecError('files entry %r has no path: path is required, an absolute path such as /etc/app/app.conf'
                          % (dict(entry),))
     unknown = sorted(str(key) for key in entry if key not in FIELDS)
     if unknown:
-        raise ValueError('%s: unknown field(s) %s; accepted: %s' % (path, ', '.join(unknown), ', '.join(FIELDS)))
+        raise FileSpecError('%s: unknown field(s) %s; accepted: %s' % (path, ', '.join(unknown), ', '.join(FIELDS)))
+    if '\x00' in path:
+        raise FileSpecError('%r: path holds a NUL character: give an absolute path such as /etc/app/app.conf' % path)
     if not os.path.isabs(path):
-        raise ValueError('%s: path is relative: use an absolute path such as /etc/app/app.conf' % path)
+        raise FileSpecError('%s: path is relative: use an absolute path such as /etc/app/app.conf' % path)
     path = os.path.normpath(path)
     if path in ('/', '//'):
-        raise ValueError('%s: path is the root directory: name a file' % path)
+        raise FileSpecError('%s: path is the root directory: name a file' % path)
 
     state = entry.get('state')
     if state is None:
         state = 'file'
     if state not in STATES:
-        raise ValueError('%s: state %r is not valid: use one of %s' % (path, state, ', '.join(STATES)))
+        raise FileSpecError('%s: state %r is not valid: use one of %s' % (path, state, ', '.join(STATES)))
 
     content = entry.get('content')
     if content is not None and not isinstance(content, str):
-        raise ValueError('%s: content must be text (a string), got %s' % (path, type(content).__name__))
+        raise FileSpecError('%s: content must be text (a string), got %s' % (path, type(content).__name__))
+    if content is not None:
+        try:
+            content.encode('utf-8')
+        except UnicodeError:
+            raise FileSpecError('%s: content is not valid text (it holds characters UTF-8 cannot encode, such as '
+                                'lone surrogates)' % path) from None
 
     validate = entry.get('validate')
     if validate is not None:
         if not isinstance(validate, str) or '%s' not in validate:
-            raise ValueError('%s: validate %r is not valid: give a command with %%s where the candidate file goes, '
+            raise FileSpecError('%s: validate %r is not valid: give a command with %%s where the candidate file goes, '
                              'e.g. "/usr/sbin/sshd -t -f %%s"' % (path, validate))
         try:
             words = shlex.split(validate)
         except ValueError as exc:
-            raise ValueError('%s: validate %r cannot be split into words: %s' % (path, validate, exc)) from None
+            raise FileSpecError('%s: validate %r cannot be split into words: %s' % (path, validate, exc)) from None
         if not words or '%s' in words[0]:
-            raise ValueError('%s: validate %r must start with a command, with %%s as one of its arguments'
+            raise FileSpecError('%s: validate %r must start with a command, with %%s as one of its arguments'
                              % (path, validate))
 
     mode = None if entry.get('mode') is None else parse_mode(entry.get('mode'), path)
-    uid = None if entry.get('owner') is None else _resolve_id(entry.get('owner'), 'owner', path)
-    gid = None if entry.get('group') is None else _resolve_id(entry.get('group'), 'group', path)
+    uid = None if entry.get('owner') is None else resolve_id(entry.get('owner'), 'owner', path)
+    gid = None if entry.get('group') is None else resolve_id(entry.get('group'), 'group', path)
 
     given = [field for field in ('content', 'owner', 'group', 'mode', 'validate') if entry.get(field) is not None]
     if state == 'file' and content is None:
-        raise ValueError('%s: state=file needs content; to change only owner, group or mode of an existing file '
+        raise FileSpecError('%s: state=file needs content; to change only owner, group or mode of an existing file '
                          'use state=attributes' % path)
     if state == 'absent' and given:
-        raise ValueError('%s: state=absent removes the file; remove %s from this entry'
+        raise FileSpecError('%s: state=absent removes the file; remove %s from this entry'
                          % (path, ', '.join(given)))
     if state == 'attributes':
         extra = [field for field in ('content', 'validate') if field in given]
         if extra:
-            raise ValueError('%s: state=attributes changes only owner, group and mode; remove %s from this entry '
+            raise FileSpecError('%s: state=attributes changes only owner, group and mode; remove %s from this entry '
                              'or use state=file' % (path, ', '.join(extra)))
         if uid is None and gid is None and mode is None:
-            raise ValueError('%s: state=attributes needs at least one of owner, group, mode' % path)
+            raise FileSpecError('%s: state=attributes needs at least one of owner, group, mode' % path)
 
     return dict(
         path=path,
@@ -155,13 +212,13 @@ def normalise_entry(entry):
 def normalise_entries(entries):
     """normalise_entry() for each entry; ValueError on the first bad one or on a path given twice."""
     if not isinstance(entries, (list, tuple)):
-        raise ValueError('files must be a list of entries, got %s' % type(entries).__name__)
+        raise FileSpecError('files must be a list of entries, got %s' % type(entries).__name__)
     result = []
     seen = {}
     for index, raw in enumerate(entries):
         entry = normalise_entry(raw)
         if entry['path'] in seen:
-            raise ValueError('%s is listed twice (entries %d and %d): give each path once'
+            raise FileSpecError('%s is listed twice (entries %d and %d): give each path once'
                              % (entry['path'], seen[entry['path']] + 1, index + 1))
         seen[entry['path']] = index
         result.append(entry)
@@ -206,15 +263,15 @@ def plan(entry, current):
     state = entry['state']
     if state == 'absent':
         if current.get('is_dir') and not current.get('is_link'):
-            raise ValueError('%s is a directory: state=absent removes files and links only' % path)
+            raise FileSpecError('%s is a directory: state=absent removes files and links only' % path)
         return ['remove'] if current.get('exists') or current.get('is_link') else []
 
     if not current.get('exists'):
         if state == 'attributes':
-            raise ValueError('%s does not exist: state=attributes only changes owner, group or mode of an existing '
+            raise FileSpecError('%s does not exist: state=attributes only changes owner, group or mode of an existing '
                              'file or directory (use state=file with content to create it)' % path)
         if not current.get('parent_is_dir', True):
-            raise ValueError('%s: parent directory %s does not exist; create it first'
+            raise FileSpecError('%s: parent directory %s does not exist; create it first'
                              % (path, os.path.dirname(path)))
         actions = ['write']
         if entry['uid'] is not None or entry['gid'] is not None:
@@ -226,9 +283,9 @@ def plan(entry, current):
     actions = []
     if state == 'file':
         if current.get('is_dir'):
-            raise ValueError('%s is a directory: state=file manages regular files' % path)
+            raise FileSpecError('%s is a directory: state=file manages regular files' % path)
         if not current.get('is_file', True):
-            raise ValueError('%s is not a regular file (a device, socket or FIFO): refusing to replace it' % path)
+            raise FileSpecError('%s is not a regular file (a device, socket or FIFO): refusing to replace it' % path)
         if current.get('content') != _content_bytes(entry):
             actions.append('write')
     if ((entry['uid'] is not None and entry['uid'] != current.get('uid'))
@@ -276,58 +333,78 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def _write(entry, run_command):
-    path = entry['path']
-    target = os.path.realpath(path) if os.path.islink(path) else path
-    directory = os.path.dirname(target)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    uid = entry['uid'] if entry['uid'] is not None else (st.st_uid if st else -1)
-    gid = entry['gid'] if entry['gid'] is not None else (st.st_gid if st else -1)
-    if entry['mode'] is not None:
-        mode = entry['mode']
-    elif st is not None:
-        mode = stat.S_IMODE(st.st_mode)
-    else:
-        mode = 0o666 & ~_current_umask()
+def write_atomic(path, data, mode=None, uid=None, gid=None, validate=None, label=None, follow_symlinks=True):
+    """Replace `path` (the file a symlink there points to) with `data`, atomically; FilesError naming it on failure.
 
+    The one writer of the collection: a temporary file in the same directory gets the data,
+    is flushed and fsynced, gets its owner, group and mode (the given ones, else those of the
+    file it replaces, else the umask's default and the writer's own), is checked by
+    validate(temporary path) when given (it raises FilesError to refuse), and only then is
+    renamed over the file; the directory is fsynced after the rename. On any failure the
+    temporary file is removed and the file is as it was. With follow_symlinks=False a symlink at
+    `path` is replaced by the file instead of being followed.
+    """
+    where = label or path
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    target = os.path.realpath(path) if follow_symlinks and os.path.islink(path) else path
+    directory = os.path.dirname(target) or '.'
+    try:
+        st = os.stat(target) if follow_symlinks or not os.path.islink(target) else None
+    except (FileNotFoundError, NotADirectoryError):
+        st = None
+    except OSError as exc:
+        raise FilesError('%s: could not read its current state: %s' % (where, exc.strerror or exc)) from exc
+    uid = uid if uid is not None else (st.st_uid if st else -1)
+    gid = gid if gid is not None else (st.st_gid if st else -1)
+    if mode is None:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_current_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), suffix='.tmp', dir=directory)
     except OSError as exc:
-        raise FilesError('%s: could not create a temporary file in %s: %s' % (path, directory, exc)) from exc
+        raise FilesError('%s: could not create a temporary file in %s: %s'
+                         % (where, directory, exc.strerror or exc)) from exc
     try:
         with os.fdopen(fd, 'wb') as handle:
-            handle.write(_content_bytes(entry))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
             made = os.fstat(handle.fileno())
             if (uid != -1 and uid != made.st_uid) or (gid != -1 and gid != made.st_gid):
                 os.fchown(handle.fileno(), uid, gid)
             os.fchmod(handle.fileno(), mode)
-        if entry['validate']:
-            args = validate_args(entry['validate'], tmp)
-            try:
-                rc, out, err = run_command(args)
-            except OSError as exc:
-                raise FilesError('%s: validate command %r could not run: %s; the file was left unchanged'
-                                 % (path, entry['validate'], exc)) from exc
-            if rc != 0:
-                detail = (err or '').strip() or (out or '').strip() or 'no output'
-                raise FilesError('%s: validate command %r rejected the new content (rc %d); the file was left '
-                                 'unchanged: %s' % (path, entry['validate'], rc, detail))
+        if validate is not None:
+            validate(tmp)
         os.replace(tmp, target)
     except FilesError:
         _discard(tmp)
         raise
     except OSError as exc:
         _discard(tmp)
-        raise FilesError('%s: could not write: %s' % (path, exc)) from exc
+        raise FilesError('%s: could not write: %s' % (where, exc.strerror or exc)) from exc
     except BaseException:
         _discard(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _write(entry, run_command):
+    path = entry['path']
+
+    def validate(tmp):
+        args = validate_args(entry['validate'], tmp)
+        try:
+            rc, out, err = run_command(args)
+        except OSError as exc:
+            raise FilesError('%s: validate command %r could not run: %s; the file was left unchanged'
+                             % (path, entry['validate'], exc)) from exc
+        if rc != 0:
+            detail = (err or '').strip() or (out or '').strip() or 'no output'
+            raise FilesError('%s: validate command %r rejected the new content (rc %d); the file was left '
+                             'unchanged: %s' % (path, entry['validate'], rc, detail))
+
+    write_atomic(path, _content_bytes(entry), mode=entry['mode'], uid=entry['uid'], gid=entry['gid'],
+                 validate=validate if entry['validate'] else None)
 
 
 def apply(entry, actions, run_command=None):
@@ -342,7 +419,7 @@ def apply(entry, actions, run_command=None):
         return
     unknown = [action for action in actions if action not in ACTIONS]
     if unknown:
-        raise ValueError('%s: unknown action(s) %s' % (entry['path'], ', '.join(unknown)))
+        raise FileSpecError('%s: unknown action(s) %s' % (entry['path'], ', '.join(unknown)))
     path = entry['path']
     if 'remove' in actions:
         try:

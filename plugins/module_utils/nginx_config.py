@@ -19,12 +19,11 @@ __metaclass__ = type
 import contextlib
 import errno
 import fcntl
-import grp
 import os
-import pwd
 import re
 import stat
-import tempfile
+
+from ansible_collections.stackops.hardened.plugins.module_utils import files
 
 # What Telegram accepts as a webhook secret token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 SECRET_TOKEN = re.compile(r'^[A-Za-z0-9_-]{1,256}$')
@@ -76,38 +75,13 @@ def secret_map_entry(token):
 
 # ---------------------------------------------------------------- planning
 
-def resolve_owner(owner):
-    """A uid from a user name or number; None when not given. Raises ConfigError."""
-    if owner is None:
-        return None
-    if str(owner).isdigit():
-        return int(owner)
+def _attributes(entry, path):
+    """(uid, gid, mode) of an entry through the collection's one owner resolver and mode parser. ConfigError."""
     try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise ConfigError('user %s does not exist on the host' % owner)
-
-
-def resolve_group(group):
-    """A gid from a group name or number; None when not given. Raises ConfigError."""
-    if group is None:
-        return None
-    if str(group).isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ConfigError('group %s does not exist on the host' % group)
-
-
-def parse_mode(mode):
-    """An octal mode string ('0644') as an int; None when not given. Raises ConfigError."""
-    if mode is None:
-        return None
-    text = str(mode)
-    if not re.match(r'^0?[0-7]{3,4}$', text):
-        raise ConfigError('mode %r is not an octal mode such as "0644"' % (mode,))
-    return int(text, 8)
+        return (files.resolve_owner(entry.get('owner'), path), files.resolve_group(entry.get('group'), path),
+                None if entry.get('mode') is None else files.parse_mode(entry.get('mode'), path))
+    except files.FileSpecError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def read_current(path):
@@ -115,17 +89,20 @@ def read_current(path):
     try:
         info = os.lstat(path)
     except OSError as exc:
-        if exc.errno == errno.ENOENT:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
         raise ConfigError('%s cannot be read: %s' % (path, exc.strerror))
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError('%s is not a regular file; the role manages regular files only' % path)
-    with open(path, 'rb') as handle:
-        content = handle.read()
+    try:
+        with open(path, 'rb') as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise ConfigError('%s cannot be read: %s' % (path, exc.strerror or exc))
     return dict(content=content, mode=stat.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid)
 
 
-def plan_changes(files, absent=(), check_mode=False):
+def plan_changes(wanted, absent=(), check_mode=False):
     """Compare the wanted files with the host; return the list of changes to make.
 
     files: dicts with path, and content (text) or secret_from (a secret file: the content
@@ -136,10 +113,14 @@ def plan_changes(files, absent=(), check_mode=False):
     """
     seen = set()
     changes = []
-    for entry in files:
+    if not isinstance(wanted, (list, tuple)):
+        raise ConfigError('files must be a list of {path, content or secret_from, owner, group, mode, label}, got %s'
+                          % type(wanted).__name__)
+    if not isinstance(absent, (list, tuple)):
+        raise ConfigError('absent must be a list of absolute paths, got %s' % type(absent).__name__)
+    for index, entry in enumerate(wanted):
+        entry = _checked_entry(entry, index)
         path = entry['path']
-        if not os.path.isabs(path):
-            raise ConfigError('%s is not an absolute path' % path)
         if path in seen:
             raise ConfigError('%s is given twice' % path)
         seen.add(path)
@@ -154,25 +135,72 @@ def plan_changes(files, absent=(), check_mode=False):
         else:
             content = (entry.get('content') or '').encode('utf-8')
         if not os.path.isdir(os.path.dirname(path)):
+            _attributes(entry, path)
             if check_mode:
                 changes.append(_change(path, 'write', entry, content, None, None))
                 continue
             raise ConfigError('the directory of %s does not exist' % path)
-        uid = resolve_owner(entry.get('owner'))
-        gid = resolve_group(entry.get('group'))
-        mode = parse_mode(entry.get('mode'))
+        uid, gid, mode = _attributes(entry, path)
         current = read_current(path)
         if current is not None and content == current['content'] \
                 and uid in (None, current['uid']) and gid in (None, current['gid']) and mode in (None, current['mode']):
             continue
         changes.append(_change(path, 'write', entry, content, current, (uid, gid, mode)))
-    for path in absent or ():
+    for index, path in enumerate(absent or ()):
+        path = _checked_path(path, 'absent[%d]' % index)
         if path in seen:
             raise ConfigError('%s is both wanted and to be removed' % path)
         current = read_current(path)
         if current is not None:
             changes.append(_change(path, 'remove', {}, None, current, (None, None, None)))
     return changes
+
+
+FIELDS = ('path', 'content', 'secret_from', 'owner', 'group', 'mode', 'label')
+
+
+def _checked_path(path, where):
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError('%s must be an absolute path such as /etc/nginx/stackops/sites/api.conf, got %s'
+                          % (where, type(path).__name__ if not isinstance(path, str) else 'an empty string'))
+    if '\x00' in path:
+        raise ConfigError('%s %r holds a NUL character: give an absolute path' % (where, path))
+    if not os.path.isabs(path):
+        raise ConfigError('%s is not an absolute path' % path)
+    path = os.path.normpath(path)
+    if path.startswith('//'):
+        path = '/' + path.lstrip('/')
+    if path == '/':
+        raise ConfigError('%s is the root directory: name a file' % where)
+    return path
+
+
+def _checked_entry(entry, index):
+    """A copy of one files entry with its path normalised; ConfigError naming the entry and the field."""
+    where = 'files[%d]' % index
+    if not isinstance(entry, dict):
+        raise ConfigError('%s must be a dict with path and content or secret_from, got %s' % (where, type(entry).__name__))
+    unknown = sorted(str(key) for key in entry if key not in FIELDS)
+    if unknown:
+        raise ConfigError('%s has unknown field(s) %s; accepted: %s' % (where, ', '.join(unknown), ', '.join(FIELDS)))
+    entry = dict(entry)
+    entry['path'] = _checked_path(entry.get('path'), where + '.path')
+    path = entry['path']
+    if (entry.get('content') is None) == (entry.get('secret_from') is None):
+        raise ConfigError('%s needs exactly one of content and secret_from' % path)
+    if entry.get('content') is not None:
+        if not isinstance(entry['content'], str):
+            raise ConfigError('%s: content must be text (a string), got %s' % (path, type(entry['content']).__name__))
+        try:
+            entry['content'].encode('utf-8')
+        except UnicodeError:
+            raise ConfigError('%s: content holds characters UTF-8 cannot encode (lone surrogates)' % path) from None
+    if entry.get('secret_from') is not None:
+        entry['secret_from'] = _checked_path(entry['secret_from'], '%s: secret_from' % path)
+    label = entry.get('label')
+    if label is not None and not isinstance(label, str):
+        raise ConfigError('%s: label must be text, got %s' % (path, type(label).__name__))
+    return entry
 
 
 def _change(path, action, entry, content, current, attrs):
@@ -202,35 +230,22 @@ def _diff(change, secret_from):
 
 # ---------------------------------------------------------------- applying
 
-def write_atomically(path, content, uid=None, gid=None, mode=None):
-    """Replace path with content through a temporary file in the same directory."""
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 if mode is None else mode)
-        if uid is not None or gid is not None:
-            os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
-        os.rename(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _apply_one(change):
     if change['action'] == 'remove':
-        os.unlink(change['path'])
+        try:
+            os.unlink(change['path'])
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise files.FilesError('%s: could not remove: %s' % (change['path'], exc.strerror or exc)) from exc
         return
     current = change['current'] or {}
-    write_atomically(
+    mode = change['mode'] if change['mode'] is not None else current.get('mode')
+    files.write_atomic(
         change['path'], change['content'],
         uid=change['uid'] if change['uid'] is not None else current.get('uid'),
         gid=change['gid'] if change['gid'] is not None else current.get('gid'),
-        mode=change['mode'] if change['mode'] is not None else current.get('mode'))
+        mode=0o644 if mode is None else mode, follow_symlinks=False)
 
 
 def _restore(applied):
@@ -243,32 +258,53 @@ def _restore(applied):
                 if os.path.lexists(change['path']):
                     os.unlink(change['path'])
             else:
-                write_atomically(change['path'], current['content'], current['uid'], current['gid'], current['mode'])
-        except OSError:
+                files.write_atomic(change['path'], current['content'], uid=current['uid'], gid=current['gid'],
+                                   mode=current['mode'], follow_symlinks=False)
+        except (OSError, files.FilesError):
             failed.append(change['path'])
     return failed
+
+
+def _describe(exc):
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
 
 
 def apply_changes(changes, run_test):
     """Put every change in place, run the test; when it fails, put every file back and raise NginxTestFailed.
 
-    run_test() returns (rc, stdout, stderr). Raises ConfigError when writing fails (after
-    putting back what was written).
+    run_test() returns (rc, stdout, stderr). Whatever fails once the first file is written
+    (a write, a removal, the test itself, an interruption) puts back every file written
+    before it, byte for byte with owner and mode, and raises ConfigError (or re-raises an
+    interruption after the files are back).
     """
     applied = []
+    step = None
     try:
         for change in changes:
-            _apply_one(change)
+            step = change
             applied.append(change)
-    except OSError as exc:
+            _apply_one(change)
+        step = None
+        rc, out, err = run_test()
+        if not isinstance(rc, int) or isinstance(rc, bool):
+            raise ConfigError('the test command returned no exit code')
+    except (KeyboardInterrupt, SystemExit):
+        _restore(applied)
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
         failed = _restore(applied)
-        raise ConfigError('writing %s failed (%s); the files written before it were put back%s' % (
-            getattr(exc, 'filename', None) or '?', exc.strerror or exc,
-            '' if not failed else ', except %s' % ', '.join(failed)))
-    rc, out, err = run_test()
+        if step is not None:
+            what = '%s %s failed (%s)' % ('removing' if step['action'] == 'remove' else 'writing', step['path'],
+                                          _describe(exc))
+        else:
+            what = 'running the nginx test failed (%s)' % _describe(exc)
+        raise ConfigError('%s; every file changed before it was put back%s' % (
+            what, '' if not failed else ', except %s' % ', '.join(failed))) from exc
     if rc != 0:
         failed = _restore(applied)
-        output = '\n'.join(part.strip() for part in (err, out) if part and part.strip())
+        output = '\n'.join(part.strip() for part in (err, out) if isinstance(part, str) and part.strip())
         raise NginxTestFailed(
             'nginx -t rejected the new configuration, so nothing was reloaded and the previous files are back%s: %s'
             % ('' if not failed else ' (except %s)' % ', '.join(failed), output or 'no output, exit code %d' % rc),
@@ -280,9 +316,12 @@ def apply_changes(changes, run_test):
 def locked(path):
     """Hold an exclusive lock on path (created when missing) for the duration of the block."""
     directory = os.path.dirname(path)
-    if directory and not os.path.isdir(directory):
-        os.makedirs(directory)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if directory and not os.path.isdir(directory):
+            os.makedirs(directory)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except (OSError, ValueError) as exc:
+        raise ConfigError('lock_file %s cannot be created: %s' % (path, getattr(exc, 'strerror', None) or exc))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

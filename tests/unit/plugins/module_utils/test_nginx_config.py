@@ -153,8 +153,8 @@ def test_a_missing_directory_is_an_error_except_in_check_mode(tree):
 @pytest.mark.parametrize('files, absent, message', [
     ([dict(path='relative.conf', content='x')], [], 'is not an absolute path'),
     ([dict(path='/tmp/a.conf', content='x'), dict(path='/tmp/a.conf', content='y')], [], 'is given twice'),
-    ([dict(path='/tmp/a.conf', content='x', mode='644x')], [], 'is not an octal mode'),
-    ([dict(path='/tmp/a.conf', content='x', owner='no-such-user-here')], [], 'user no-such-user-here does not exist'),
+    ([dict(path='/tmp/a.conf', content='x', mode='644x')], [], 'mode .644x. is not valid'),
+    ([dict(path='/tmp/a.conf', content='x', owner='no-such-user-here')], [], "owner 'no-such-user-here' does not exist"),
 ])
 def test_bad_entries_are_refused(files, absent, message):
     with pytest.raises(ConfigError, match=message):
