@@ -19,6 +19,7 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     oneshot_services,
     published_ports,
     render_project,
+    readable_services,
     render_swarm,
     secret_consumer_problems,
     secret_owners,
@@ -28,69 +29,73 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
 
 
 def _services(services):
-    if services is None:
-        return {}
-    if not isinstance(services, dict):
-        raise AnsibleFilterError('stack_services must be a mapping of service names to compose service definitions')
-    return dict((name, spec if isinstance(spec, dict) else {}) for name, spec in services.items())
+    """The stack_services mapping as the renderers read it; AnsibleFilterError naming what cannot be read."""
+    try:
+        return readable_services(services)
+    except StackError as exc:
+        raise AnsibleFilterError('stack_services: %s' % exc)
 
 
-def stack_policy(services, name, public_ports=None, strict=False, require_pinned=False, secret_names=None, swarm=None):
+def _guarded(what, function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except StackError as exc:
+        raise AnsibleFilterError('%s: %s' % (what, exc))
+
+
+def stack_policy(services, name, public_ports=None, strict=False, require_pinned=False, secret_names=None, swarm=None,
+                 project_dir=None):
     """{refusals, warnings} of a stack description; with swarm (the Swarm settings), also what a cluster refuses."""
     verdict = check_stack(name, services, public_ports=public_ports, strict=strict, require_pinned=require_pinned,
-                          secret_names=secret_names)
+                          secret_names=secret_names, project_dir=project_dir)
     if swarm is not None and isinstance(services, dict):
-        verdict['refusals'] = verdict['refusals'] + check_swarm(_services(services), swarm)
+        verdict['refusals'] = verdict['refusals'] + check_swarm(services, swarm, public_ports=public_ports)
     return verdict
 
 
 def stack_compose(services, name, defaults, public_ports=None, secrets_dir=None, fingerprints=None):
     """The hardened compose project of a stack description."""
-    try:
-        return render_project(name, _services(services), defaults or {}, public_ports=public_ports,
-                              secrets_dir=secrets_dir, fingerprints=fingerprints or {})
-    except StackError as exc:
-        raise AnsibleFilterError('stack_compose: %s' % exc)
+    return _guarded('stack_compose', render_project, name, services, defaults or {}, public_ports=public_ports,
+                    secrets_dir=secrets_dir, fingerprints=fingerprints or {})
 
 
-def stack_swarm(services, name, defaults, swarm=None, fingerprints=None):
+def stack_swarm(services, name, defaults, swarm=None, fingerprints=None, public_ports=None):
     """The Swarm stack file of a stack description."""
-    try:
-        return render_swarm(name, _services(services), defaults or {}, swarm=swarm, fingerprints=fingerprints or {})
-    except StackError as exc:
-        raise AnsibleFilterError('stack_swarm: %s' % exc)
+    return _guarded('stack_swarm', render_swarm, name, services, defaults or {}, swarm=swarm,
+                    fingerprints=fingerprints or {}, public_ports=public_ports)
 
 
 def stack_swarm_secrets(services, name, fingerprints=None, secrets_dir=None):
     """[{secret, name, src}]: the versioned Swarm secrets a stack needs and the file each is created from."""
-    return swarm_secrets(name, _services(services), fingerprints or {}, secrets_dir)
+    return _guarded('stack_swarm_secrets', swarm_secrets, name, services, fingerprints or {}, secrets_dir)
 
 
 def stack_published_ports(services):
     """[{service, port, proto}]: every published port of a stack description."""
-    try:
-        return published_ports(_services(services))
-    except StackError as exc:
-        raise AnsibleFilterError('stack_published_ports: %s' % exc)
+    return _guarded('stack_published_ports', published_ports, services)
 
 
 def stack_oneshots(services):
     """Names of the services that run once and exit."""
-    return oneshot_services(_services(services))
+    return _guarded('stack_oneshots', oneshot_services, _services(services))
 
 
 def stack_secret_owners(services):
     """{secret: ['uid:gid', ...]} of the services that use each secret."""
-    return secret_owners(_services(services))
+    return _guarded('stack_secret_owners', secret_owners, _services(services))
+
+
+def _secret_users(services):
+    used = {}
+    for name, spec in sorted(services.items()):
+        for secret in service_secret_names(spec):
+            used.setdefault(secret, []).append(name)
+    return used
 
 
 def stack_secret_users(services):
     """{secret: [service, ...]}: which services use each secret."""
-    used = {}
-    for name, spec in sorted(_services(services).items()):
-        for secret in service_secret_names(spec):
-            used.setdefault(secret, []).append(name)
-    return used
+    return _guarded('stack_secret_users', _secret_users, _services(services))
 
 
 def secret_problems(items, services=None):

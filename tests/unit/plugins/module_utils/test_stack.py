@@ -244,10 +244,19 @@ def test_datastore_declared_public_still_refused():
          'is a data store', 'port 5432 off loopback', service='db')
 
 
-@pytest.mark.parametrize('port', ['5432:5432', '127.0.0.1:5432:5432', '[::1]:5432:5432',
+@pytest.mark.parametrize('port', ['127.0.0.1:5432:5432', '[::1]:5432:5432',
                                   dict(target=5432, published=5432, host_ip='127.0.0.1')])
 def test_datastore_on_loopback_passes(port):
     clean(app(image='postgres:17', ports=[port]), name='db')
+
+
+@pytest.mark.parametrize('image, port', [('postgres:17', '5432:5432'), ('registry.example.org/team/app:1', '6379:6379'),
+                                         ('registry.example.org/team/app:1', '8222'),
+                                         ('registry.example.org/team/app:1', dict(target=15672, published=15672))])
+def test_datastore_or_monitoring_port_rebound_to_loopback_is_a_warning(image, port):
+    result = verdict(app(image=image, ports=[port]), name='db')
+    assert result['refusals'] == []
+    only(result['warnings'], 'publishes port', 'binds it to 127.0.0.1', '[rule ports]', service='db')
 
 
 def test_x_stackops_datastore_overrides_the_image_name():
@@ -277,7 +286,7 @@ def test_declared_public_port_must_match_the_published_port():
 
 
 def test_unreadable_port_refused():
-    only(verdict(app(ports=['eighty:80']))['refusals'], "ports entry 'eighty:80'", 'CONTAINER_PORT')
+    only(verdict(app(ports=['eighty:80']))['refusals'], "ports entry 'eighty:80'", 'is not a port number')
 
 
 @pytest.mark.parametrize('networks', [['default'], ['frontend', 'public'], dict(public=None)])

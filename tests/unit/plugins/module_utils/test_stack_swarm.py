@@ -92,7 +92,7 @@ def test_keys_swarm_lacks_are_moved_or_dropped():
     api = render()['services']['api']
     for key in ('depends_on', 'restart', 'security_opt', 'mem_limit', 'pids_limit', 'tmpfs', 'x-stackops'):
         assert key not in api
-    assert api['deploy']['resources'] == {'limits': {'memory': '512m', 'pids': 256}}
+    assert api['deploy']['resources'] == {'limits': {'memory': '512m', 'cpus': '1.0', 'pids': 256}}
     assert api['volumes'] == [{'type': 'tmpfs', 'target': '/tmp'}]
     postgres = render()['services']['postgres']
     assert postgres['volumes'] == ['pgdata:/var/lib/postgresql/data', {'type': 'tmpfs', 'target': '/tmp'},
@@ -123,7 +123,7 @@ def test_one_shots_are_jobs_without_update_settings():
     migrate = render()['services']['migrate']
     assert migrate['deploy'] == {'mode': 'replicated-job',
                                  'restart_policy': {'condition': 'on-failure', 'delay': '5s', 'max_attempts': 3},
-                                 'resources': {'limits': {'memory': '512m', 'pids': 256}}}
+                                 'resources': {'limits': {'memory': '512m', 'cpus': '1.0', 'pids': 256}}}
 
 
 def test_ports_keep_their_numbers_in_the_chosen_publish_mode():
