@@ -8,7 +8,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.stackops.hardened.plugins.module_utils.backup import (
-    recipient_error,
+    recipient_errors,
     restic_repository_error,
     stack_databases,
 )
@@ -20,13 +20,8 @@ def backup_stack_databases(services, service_name='postgres'):
 
 
 def backup_recipient_errors(recipients):
-    """One message per malformed age recipient: '<recipient>: <why>'."""
-    errors = []
-    for recipient in recipients or []:
-        why = recipient_error(recipient)
-        if why:
-            errors.append("'%s': %s" % (recipient, why))
-    return errors
+    """One message per malformed age recipient: '<recipient>: <why>'; a private key is named, never shown."""
+    return recipient_errors(recipients)
 
 
 def backup_restic_repository_error(url):

@@ -21,6 +21,7 @@ import re
 import struct
 
 from ansible_collections.stackops.hardened.plugins.module_utils.backup_retention import parse_run_name
+from ansible_collections.stackops.hardened.plugins.module_utils.redact import mask_urls, secret_key_kind
 
 # --- the stack's databases --------------------------------------------------------------
 
@@ -100,12 +101,16 @@ _SSH_TYPES = ('ssh-ed25519', 'ssh-rsa')
 
 
 def recipient_error(recipient):
-    """Why an age recipient is malformed, or '' when it is well formed."""
+    """Why an age recipient is malformed, or '' when it is well formed. Never repeats a private key."""
+    if recipient is not None and not isinstance(recipient, str):
+        return 'it is a %s, not a string: give an age public key (age1...) or an SSH public key' % type(recipient).__name__
     if not isinstance(recipient, str) or not recipient.strip():
         return 'it is empty'
     recipient = recipient.strip()
-    if recipient.startswith('AGE-SECRET-KEY-'):
-        return 'it is a private key (AGE-SECRET-KEY-...); give the public key (age1...), and keep the private key off the host'
+    kind = secret_key_kind(recipient)
+    if kind:
+        return ('it is a private key, %s; give the public key (age1..., from age-keygen -y), and keep the private key '
+                'off the host (the private key is not shown)' % kind)
     if recipient.lower().startswith('age1'):
         decoded = bech32_decode(recipient)
         if decoded is None:
@@ -128,6 +133,35 @@ def recipient_error(recipient):
             return 'the SSH key data says %s, not %s' % (inner, fields[0])
         return ''
     return 'it must be an age public key (age1...) or an SSH public key (ssh-ed25519 or ssh-rsa)'
+
+
+def recipient_label(recipient, index):
+    """How a message shows recipient number INDEX (from 1): the public key itself, never a private key or other text."""
+    if isinstance(recipient, str):
+        text = recipient.strip()
+        if secret_key_kind(text):
+            return 'recipient %d (a private key, not shown)' % index
+        if len(text) <= 800 and (text.lower().startswith('age1') or text.split(' ', 1)[0] in _SSH_TYPES) \
+                and '\n' not in text:
+            return "'%s'" % text
+    return 'recipient %d' % index
+
+
+def recipient_errors(recipients):
+    """One message per malformed age recipient: '<recipient or its number>: <why>'; a private key is never shown."""
+    if recipients is None:
+        return []
+    if isinstance(recipients, str) or not isinstance(recipients, (list, tuple)):
+        if secret_key_kind(recipients):
+            return ['backup_age_recipients is a private key, %s, not a list of public keys (not shown)'
+                    % secret_key_kind(recipients)]
+        return ['backup_age_recipients must be a list of public keys, got %s' % type(recipients).__name__]
+    errors = []
+    for index, recipient in enumerate(recipients, 1):
+        why = recipient_error(recipient)
+        if why:
+            errors.append('%s: %s' % (recipient_label(recipient, index), why))
+    return errors
 
 
 # --- restic repositories ----------------------------------------------------------------------
@@ -153,27 +187,40 @@ RESTIC_ACCEPTED = (
 
 def restic_repository_kind(url):
     """The backend restic would use for a repository string, or None when restic does not accept it."""
-    if not isinstance(url, str):
+    if not isinstance(url, str) or len(url) > 4096 or '\n' in url:
         return None
     for kind, pattern in _RESTIC_FORMS:
-        if pattern.match(url):
+        if pattern.fullmatch(url):
             return kind
     return None
 
 
+def restic_repository_label(url):
+    """The repository as a message may show it: credentials in a URL replaced by ***."""
+    if not isinstance(url, str):
+        return 'a %s' % type(url).__name__
+    return "'%s'" % mask_urls(url[:300] + ('...' if len(url) > 300 else ''))
+
+
 def restic_repository_error(url):
-    """Why restic would not accept a repository string (or would take it for something else), or ''."""
+    """Why restic would not accept a repository string (or would take it for something else), or ''.
+
+    The message starts with the repository as restic_repository_label shows it (never a password).
+    """
     if restic_repository_kind(url):
         return ''
     hint = ''
     if isinstance(url, str):
-        if re.match(r'^s3://', url):
+        shown = mask_urls(url)
+        if url.startswith('s3://'):
             hint = ' (restic reads s3://bucket as a local directory; write s3:https://host/bucket or s3:host/bucket)'
-        elif re.match(r'^(https?|ftp|ssh)://', url):
-            hint = ' (restic has no %s backend; for a REST server write rest:%s)' % (url.split(':')[0], url)
+        elif re.match(r'(https?|ftp|ssh)://', url):
+            hint = ' (restic has no %s backend; for a REST server write rest:%s)' % (url.split(':')[0], shown[:300])
         elif url and not url.startswith('/') and ':' not in url:
             hint = ' (a relative path depends on the directory cron starts in; give an absolute path)'
-    return 'restic does not accept it%s; accepted: %s' % (hint, RESTIC_ACCEPTED)
+        elif '\n' in url:
+            hint = ' (it holds a line break)'
+    return '%s: restic does not accept it%s; accepted: %s' % (restic_repository_label(url), hint, RESTIC_ACCEPTED)
 
 
 # --- runs and their age ----------------------------------------------------------------------
