@@ -13,6 +13,7 @@ run it instantly with a fake clock.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import base64
 import calendar
 import os
 import re
@@ -23,8 +24,9 @@ import time
 import http.client as http_client
 from urllib import request as urllib_request
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from ansible_collections.stackops.hardened.plugins.module_utils.redact import MASK, scrub, split_userinfo
 from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (
     DockerAPIError,
     NotSwarmManagerError,
@@ -45,10 +47,23 @@ OUTPUT_LIMIT = 2000
 MESSAGE_OUTPUT_LIMIT = 300
 USER_AGENT = 'stackops.hardened.health_check'
 
+# Names Docker accepts for containers, compose projects and swarm stacks, and container IDs.
+_CONTAINER_NAME = re.compile(r'/?[A-Za-z0-9][A-Za-z0-9_.-]{0,254}')
+_PROJECT_NAME = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
+_STACK_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,62}')
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
+MAX_TIMEOUT = 86400
+MAX_INTERVAL = 3600
+
+
+class HealthError(ValueError):
+    """An option health_check cannot use; the message names the option and what is accepted, never a credential."""
+
+
 # Restart policies under which Docker does not start an exited container again by itself.
 _NO_RESTART = ('', 'no')
 
-_TIMESTAMP = re.compile(r'^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$')
+_TIMESTAMP = re.compile(r'([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,12}))?(Z|[+-][0-9]{2}:[0-9]{2})')
 _SPACE = re.compile(r'\s+')
 
 _PUBLIC_CONTAINER_KEYS = ('name', 'id', 'status', 'health', 'exit_code', 'last_output', 'unhealthy_for', 'ok', 'problem')
@@ -64,74 +79,182 @@ _MODES = (('Replicated', 'replicated'), ('Global', 'global'), ('ReplicatedJob', 
 
 # ---------------------------------------------------------------- options
 
+def _shown(value):
+    """A value as a message may show it: short, and a URL's credentials masked."""
+    if isinstance(value, str):
+        return repr(scrub(value[:200], ()))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return 'a %s' % type(value).__name__
+
+
 def validate_options(containers, compose_project, urls, timeout, interval, swarm_stack=None):
-    """Check the options; return the URL specs normalised (see normalise_url_spec). Raises ValueError."""
-    if swarm_stack is not None and not str(swarm_stack).strip():
-        raise ValueError('swarm_stack is empty: give the stack name (the NAME of docker stack deploy), or leave it out')
+    """Check the options; return the URL specs normalised (see normalise_url_spec). Raises HealthError."""
+    if swarm_stack is not None and (not isinstance(swarm_stack, str) or not _STACK_NAME.fullmatch(swarm_stack.strip())):
+        if isinstance(swarm_stack, str) and not swarm_stack.strip():
+            raise HealthError('swarm_stack is empty: give the stack name (the NAME of docker stack deploy), or leave it '
+                              'out')
+        raise HealthError('swarm_stack %s is not a stack name: letters, digits, _, . or - (at most 63)'
+                          % _shown(swarm_stack))
     if swarm_stack and (containers or compose_project):
-        raise ValueError('swarm_stack %s cannot be combined with containers or compose_project: the containers of a swarm '
-                         'stack are tasks spread over its nodes; check them through swarm_stack alone' % swarm_stack)
+        raise HealthError('swarm_stack %s cannot be combined with containers or compose_project: the containers of a '
+                          'swarm stack are tasks spread over its nodes; check them through swarm_stack alone'
+                          % swarm_stack)
+    if containers is not None and not isinstance(containers, (list, tuple)):
+        raise HealthError('containers must be a list of container names, got %s' % type(containers).__name__)
+    if urls is not None and not isinstance(urls, (list, tuple)):
+        raise HealthError('urls must be a list of {url, status, body, ...}, got %s' % type(urls).__name__)
     if not containers and not compose_project and not urls and not swarm_stack:
-        raise ValueError('nothing to check: give containers, compose_project or urls (or swarm_stack, on a swarm manager)')
+        raise HealthError('nothing to check: give containers, compose_project or urls (or swarm_stack, on a swarm '
+                          'manager)')
     for name in containers or []:
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError('container name %r is not valid: give the name or ID of a container' % (name,))
-    if compose_project is not None and not str(compose_project).strip():
-        raise ValueError('compose_project is empty: give the compose project name, or leave it out')
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
-        raise ValueError('timeout %r is not valid: use whole seconds >= 0' % (timeout,))
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
-        raise ValueError('interval %r is not valid: use seconds > 0, e.g. 2' % (interval,))
+        if not isinstance(name, str) or not _CONTAINER_NAME.fullmatch(name.strip()):
+            raise HealthError('container name %s is not valid: give the name or ID of a container (letters, digits, '
+                              '_, . or -)' % _shown(name))
+    if compose_project is not None:
+        if not isinstance(compose_project, str) or not compose_project.strip():
+            raise HealthError('compose_project is empty: give the compose project name, or leave it out')
+        if not _PROJECT_NAME.fullmatch(compose_project.strip()):
+            raise HealthError('compose_project %s is not a compose project name: lowercase letters, digits, _ or - '
+                              '(at most 63)' % _shown(compose_project))
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 <= timeout <= MAX_TIMEOUT:
+        raise HealthError('timeout %s is not valid: use whole seconds from 0 to %d' % (_shown(timeout), MAX_TIMEOUT))
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= MAX_INTERVAL:
+        raise HealthError('interval %s is not valid: use seconds > 0 and at most %d, e.g. 2'
+                          % (_shown(interval), MAX_INTERVAL))
     return [normalise_url_spec(spec, index) for index, spec in enumerate(urls or [])]
+
+
+def _headers(where, given):
+    """Checked request headers: names are HTTP tokens, values text without line breaks. Never shows a value."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise HealthError('%s.headers must be a mapping of header names to values, got %s' % (where, type(given).__name__))
+    headers = {}
+    for key, value in given.items():
+        if not isinstance(key, str) or not _HEADER_NAME.fullmatch(key):
+            raise HealthError('%s.headers has a header name %s that is not an HTTP token (letters, digits and '
+                              "!#$%%&'*+.^_`|~-)" % (where, _shown(key) if isinstance(key, str) else _shown(key)))
+        if value is None:
+            value = ''
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise HealthError('%s.headers.%s must be text, got %s (its value is not shown)'
+                              % (where, key, type(value).__name__))
+        value = str(value)
+        if any(c in value for c in '\r\n\x00') or any(ord(c) > 255 for c in value):
+            raise HealthError('%s.headers.%s holds a line break, a NUL or a character outside Latin-1 (its value is not '
+                              'shown)' % (where, key))
+        headers[key] = value
+    return headers
 
 
 def normalise_url_spec(spec, index=0):
     """A URL check as a dict with every key set, its body regex compiled and its TLS context built.
 
-    Keys: url, status, body, body_re (None when body is not a valid regex: then it is
-    matched as plain text only), ca_path, validate_certs, host_header, headers, label
-    (the URL, with the Host header when one is set), ssl_context (None for http).
+    Keys: url (shown: credentials masked), request_url (what is fetched: without userinfo, which
+    becomes a Basic Authorization header), status, body, body_re (None when body is not a
+    valid regex: then it is matched as plain text only), ca_path, validate_certs, host_header,
+    headers, label (the shown URL, with the Host header when one is set), ssl_context (None for
+    http), secrets (the strings no message may carry: the URL's userinfo and every header value).
     """
     where = 'urls[%d]' % index
     if not isinstance(spec, dict):
-        raise ValueError('%s must be a dict with at least url, got %r' % (where, spec))
+        raise HealthError('%s must be a dict with at least url, got %s' % (where, type(spec).__name__))
     url = spec.get('url')
     if not isinstance(url, str) or not url.strip():
-        raise ValueError('%s.url is missing: give an http:// or https:// URL' % where)
+        raise HealthError('%s.url is missing: give an http:// or https:// URL' % where)
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise ValueError('%s.url %r is not valid: give an http:// or https:// URL with a host' % (where, url))
+    request_url, user, password = split_userinfo(url)
+    shown = scrub(url, ())
+    secrets = [item for item in (user, password) if item]
+    if any(c in url for c in ' \t\r\n\x00') or len(url) > 8192:
+        raise HealthError('%s.url %s is not valid: a URL has no white space or NUL and is at most 8192 characters'
+                          % (where, repr(shown[:200])))
+    try:
+        parts = urlsplit(request_url)
+        port = parts.port
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise HealthError('%s.url %s does not parse (%s): give an http:// or https:// URL with a host and a port from '
+                          '1 to 65535' % (where, repr(shown[:200]), scrub(str(exc), secrets))) from None
+    if parts.scheme not in ('http', 'https') or not hostname:
+        raise HealthError('%s.url %s is not valid: give an http:// or https:// URL with a host' % (where, repr(shown[:200])))
+    if port is not None and not 1 <= port <= 65535:
+        raise HealthError('%s.url %s has port %d: use a port from 1 to 65535' % (where, repr(shown[:200]), port))
     status = spec.get('status')
     if status is None:
         status = 200
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise ValueError('%s.status %r is not valid: use an HTTP status 100-599' % (where, status))
+        raise HealthError('%s.status %s is not valid: use an HTTP status 100-599' % (where, _shown(status)))
     body = spec.get('body')
     body_re = None
     if body is not None:
+        if not isinstance(body, (str, int, float)) or isinstance(body, bool):
+            raise HealthError('%s.body must be text, got %s' % (where, type(body).__name__))
         body = str(body)
         try:
             body_re = re.compile(body)
-        except re.error:
+        except (re.error, RecursionError, OverflowError):
             body_re = None
-    headers = {}
-    for key, value in (spec.get('headers') or {}).items():
-        headers[str(key)] = '' if value is None else str(value)
+    headers = _headers(where, spec.get('headers'))
+    secrets.extend(value for value in headers.values() if value)
+    if (user or password) and not any(key.lower() == 'authorization' for key in headers):
+        token = base64.b64encode(('%s:%s' % (unquote(user or ''), unquote(password or ''))).encode('utf-8')).decode('ascii')
+        headers['Authorization'] = 'Basic %s' % token
+        secrets.append(token)
     host_header = spec.get('host_header') or None
+    if host_header is not None and (not isinstance(host_header, str) or any(c in host_header for c in ' \r\n\x00/')):
+        raise HealthError('%s.host_header %s is not a host name (with an optional port)' % (where, _shown(host_header)))
     if host_header:
         headers['Host'] = host_header
     validate_certs = spec.get('validate_certs')
-    validate_certs = True if validate_certs is None else bool(validate_certs)
+    if validate_certs is not None and not isinstance(validate_certs, bool):
+        raise HealthError('%s.validate_certs must be true or false, got %s' % (where, _shown(validate_certs)))
+    validate_certs = True if validate_certs is None else validate_certs
     ca_path = spec.get('ca_path') or None
+    if ca_path is not None and (not isinstance(ca_path, str) or '\x00' in ca_path):
+        raise HealthError('%s.ca_path must be the path of a PEM CA bundle, got %s' % (where, _shown(ca_path)))
     ssl_context = None
     if parts.scheme == 'https':
         ssl_context = build_ssl_context(ca_path, validate_certs, where)
     elif ca_path and not os.path.isfile(ca_path):
-        raise ValueError('%s.ca_path %s does not exist or is not a file' % (where, ca_path))
-    label = url if not host_header else '%s (Host: %s)' % (url, host_header)
-    return dict(url=url, status=status, body=body, body_re=body_re, ca_path=ca_path, validate_certs=validate_certs,
-                host_header=host_header, headers=headers, label=label, ssl_context=ssl_context)
+        raise HealthError('%s.ca_path %s does not exist or is not a file' % (where, ca_path))
+    label = shown if not host_header else '%s (Host: %s)' % (shown, host_header)
+    return dict(url=shown, request_url=request_url, status=status, body=body, body_re=body_re, ca_path=ca_path,
+                validate_certs=validate_certs, host_header=host_header, headers=headers, label=label,
+                ssl_context=ssl_context, secrets=secrets)
+
+
+def url_credentials(urls):
+    """The credentials in the urls option (userinfo of each URL, header values): strings no output may carry."""
+    found = []
+    for spec in urls if isinstance(urls, (list, tuple)) else []:
+        if not isinstance(spec, dict):
+            continue
+        if isinstance(spec.get('url'), str):
+            dummy, user, password = split_userinfo(spec['url'])
+            found.extend(item for item in (user, password) if item)
+        headers = spec.get('headers')
+        if isinstance(headers, dict):
+            found.extend(str(value) for value in headers.values() if isinstance(value, (str, int, float)) and str(value))
+    return found
+
+
+def redact_params(params):
+    """The module arguments as the returned invocation shows them: URL credentials and header values masked."""
+    redacted = dict(params)
+    urls = []
+    for spec in params.get('urls') or []:
+        if isinstance(spec, dict):
+            spec = dict(spec)
+            if isinstance(spec.get('url'), str):
+                spec['url'] = scrub(spec['url'], ())
+            if isinstance(spec.get('headers'), dict):
+                spec['headers'] = dict((key, MASK) for key in spec['headers'])
+        urls.append(spec)
+    redacted['urls'] = urls
+    return redacted
 
 
 def build_ssl_context(ca_path=None, validate_certs=True, where='urls'):
@@ -142,28 +265,33 @@ def build_ssl_context(ca_path=None, validate_certs=True, where='urls'):
         context.verify_mode = ssl.CERT_NONE
         return context
     if ca_path and not os.path.isfile(ca_path):
-        raise ValueError('%s.ca_path %s does not exist or is not a file' % (where, ca_path))
+        raise HealthError('%s.ca_path %s does not exist or is not a file' % (where, ca_path))
     try:
         return ssl.create_default_context(cafile=ca_path)
     except (ssl.SSLError, OSError) as exc:
-        raise ValueError('%s.ca_path %s is not a readable PEM CA bundle: %s' % (where, ca_path, exc)) from exc
+        raise HealthError('%s.ca_path %s is not a readable PEM CA bundle: %s' % (where, ca_path, exc)) from exc
 
 
 # ---------------------------------------------------------------- containers
 
 def parse_docker_time(text):
     """Seconds since the epoch from Docker's RFC 3339 timestamps (nanoseconds, Z or offset); None for zero/unknown."""
-    match = _TIMESTAMP.match(text or '')
+    match = _TIMESTAMP.fullmatch(text) if isinstance(text, str) else None
     if not match:
         return None
     year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
     if year <= 1:
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and hour < 24 and minute < 60
+            and second <= 60):
         return None
     value = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
     if match.group(7):
         value += float('0.' + match.group(7))
     zone = match.group(8)
     if zone != 'Z':
+        if int(zone[1:3]) > 14 or int(zone[4:6]) > 59:
+            return None
         offset = int(zone[1:3]) * 3600 + int(zone[4:6]) * 60
         value -= offset if zone[0] == '+' else -offset
     return float(value)
@@ -686,7 +814,7 @@ def fetch_url(spec, timeout=REQUEST_TIMEOUT):
     headers = dict(spec.get('headers') or {})
     if not any(key.lower() == 'user-agent' for key in headers):
         headers['User-Agent'] = USER_AGENT
-    request = urllib_request.Request(spec['url'], headers=headers, method='GET')
+    request = urllib_request.Request(spec.get('request_url') or spec['url'], headers=headers, method='GET')
     status = None
     body = b''
     error = None
@@ -707,7 +835,7 @@ def fetch_url(spec, timeout=REQUEST_TIMEOUT):
         finally:
             exc.close()
     except (URLError, OSError, http_client.HTTPException, ValueError) as exc:
-        error = describe_error(exc, timeout)
+        error = scrub(describe_error(exc, timeout), spec.get('secrets') or ())
     return dict(status=status, body=body.decode('utf-8', 'replace'), error=error,
                 elapsed=round(time.monotonic() - started, 3))
 
@@ -735,8 +863,9 @@ def evaluate_url(spec, result):
     elif not body_matches(spec, result.get('body')):
         start = _trim(_SPACE.sub(' ', result.get('body') or ''), 120) or '(empty)'
         problem = '%s answered %d but the body does not match %r; body starts: %s' % (label, status, spec['body'], start)
-    return dict(url=spec['url'], status=status, elapsed=result.get('elapsed'), error=error,
-                ok=problem is None, problem=problem)
+    secrets = spec.get('secrets') or ()
+    return dict(url=spec['url'], status=status, elapsed=result.get('elapsed'), error=scrub(error, secrets),
+                ok=problem is None, problem=scrub(problem, secrets))
 
 
 # ---------------------------------------------------------------- deciding and waiting
@@ -838,22 +967,25 @@ def check_health(containers=None, compose_project=None, urls=None, timeout=120, 
     """Validate the options, then wait as wait_until_healthy does, reading Docker from `docker_socket`.
 
     `rollbacks_before` is a Docker timestamp (RFC 3339): swarm rollbacks completed before it
-    are not failures. Raises ValueError when it cannot be read.
+    are not failures. Raises HealthError when it cannot be read.
 
-    Raises ValueError for bad options and DockerAPIError when containers or a swarm stack
+    Raises HealthError for bad options and DockerAPIError when containers or a swarm stack
     are asked for and the Docker Engine API cannot be read (NotSwarmManagerError when the
     stack is asked of a node that is not a swarm manager).
     """
-    names = [str(name).strip() for name in containers or []]
-    project = str(compose_project).strip() if compose_project is not None else None
-    stack = str(swarm_stack).strip() if swarm_stack is not None else None
-    url_specs = validate_options(names, project, urls, timeout, interval, swarm_stack=stack)
+    url_specs = validate_options(containers, compose_project, urls, timeout, interval, swarm_stack=swarm_stack)
+    names = [name.strip() for name in containers or []]
+    project = compose_project.strip() if compose_project is not None else None
+    stack = swarm_stack.strip() if swarm_stack is not None else None
     before = None
-    if rollbacks_before not in (None, ''):
-        before = parse_docker_time(str(rollbacks_before).strip())
+    if rollbacks_before is not None and rollbacks_before != '':
+        if not isinstance(rollbacks_before, str):
+            raise HealthError('rollbacks_before %s does not parse as a time; give one such as 2026-11-25T18:00:00Z '
+                              '(RFC 3339, UTC or with an offset)' % _shown(rollbacks_before))
+        before = parse_docker_time(rollbacks_before.strip())
         if before is None:
-            raise ValueError('rollbacks_before is %r; give a time such as 2026-11-25T18:00:00Z (RFC 3339, UTC or with '
-                             'an offset)' % (rollbacks_before,))
+            raise HealthError('rollbacks_before %s does not parse as a time; give one such as 2026-11-25T18:00:00Z '
+                              '(RFC 3339, UTC or with an offset)' % _shown(rollbacks_before))
 
     if names or project or stack:
         if not os.path.exists(docker_socket):

@@ -73,6 +73,8 @@ options:
       url:
         description:
           - The V(http://) or V(https://) URL to GET.
+          - Credentials in it (V(https://user:password@host/)) are sent as a Basic C(Authorization) header and shown
+            as C(***) in the result, the invocation and every message.
         type: str
         required: true
       status:
@@ -104,7 +106,8 @@ options:
       headers:
         description:
           - More request headers, name to value.
-          - The values are shown in the module invocation; use C(no_log) on the task when one is a secret.
+          - The values may carry credentials (C(Authorization), tokens), so they are never shown in the result, the
+            invocation or a message.
         type: dict
   timeout:
     description:
@@ -326,6 +329,8 @@ from ansible_collections.stackops.hardened.plugins.module_utils.docker_api impor
 from ansible_collections.stackops.hardened.plugins.module_utils.health import (
     check_health,
     failure_summary,
+    redact_params,
+    url_credentials,
 )
 
 
@@ -347,7 +352,7 @@ def main():
                     ca_path=dict(type='path'),
                     validate_certs=dict(type='bool', default=True),
                     host_header=dict(type='str'),
-                    headers=dict(type='dict'),
+                    headers=dict(type='dict', no_log=True),
                 ),
             ),
             timeout=dict(type='int', default=120),
@@ -358,6 +363,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    module.no_log_values.update(value for value in url_credentials(params['urls']) if len(value) >= 3)
+    invocation = dict(module_args=redact_params(params))
     try:
         health = check_health(
             containers=params['containers'],
@@ -370,9 +377,9 @@ def main():
             docker_socket=params['docker_socket'],
         )
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), invocation=invocation)
     except DockerAPIError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), invocation=invocation)
 
     result = dict(
         changed=False,
@@ -383,8 +390,8 @@ def main():
         messages=health['messages'],
     )
     if not health['ok']:
-        module.fail_json(msg=failure_summary(health, params['timeout']), **result)
-    module.exit_json(**result)
+        module.fail_json(msg=failure_summary(health, params['timeout']), invocation=invocation, **result)
+    module.exit_json(invocation=invocation, **result)
 
 
 if __name__ == '__main__':

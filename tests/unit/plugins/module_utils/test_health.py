@@ -333,7 +333,7 @@ def test_validate_options_normalises_urls(tmp_path):
     (([], None, [], 120, 2), 'nothing to check: give containers, compose_project or urls'),
     (([''], None, [], 120, 2), "container name '' is not valid"),
     (([], ' ', [], 120, 2), 'compose_project is empty'),
-    ((['a'], None, [], -1, 2), 'timeout -1 is not valid: use whole seconds >= 0'),
+    ((['a'], None, [], -1, 2), 'timeout -1 is not valid: use whole seconds from 0 to 86400'),
     ((['a'], None, [], 120, 0), 'interval 0 is not valid: use seconds > 0'),
     (([], None, [{'url': 'ftp://127.0.0.1/'}], 1, 1), "urls\\[0\\].url 'ftp://127.0.0.1/' is not valid: give an http:// or https://"),
     (([], None, [{'url': 'http:///x'}], 1, 1), 'urls\\[0\\].url .* with a host'),
