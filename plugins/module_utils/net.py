@@ -79,7 +79,7 @@ def ip_network(value, version=None, prefix_required=True):
     if not text or not text.isascii():
         return None
     if '/' in text:
-        address, _, prefix = text.partition('/')
+        address, prefix = text.split('/', 1)
         if not _ASCII_DIGITS.match(prefix) or (len(prefix) > 1 and prefix[0] == '0'):
             return None
         parsed_address = ip_address(address, version)
@@ -108,7 +108,7 @@ def port(value, protocols=None):
         return None
     protocol = ''
     if protocols and '/' in text:
-        text, _, protocol = text.partition('/')
+        text, protocol = text.split('/', 1)
         if protocol not in protocols:
             return None
     if not _PORT_TEXT.match(text):

@@ -14,8 +14,15 @@ from ansible_collections.stackops.hardened.plugins.module_utils.ssh_keys import 
 
 # Made with ssh-keygen for these tests only (public halves; the private ones were never kept).
 ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXzDuue07RIFlhNyGesrscXK6tdb1Yi2AIVvCsm7fXb me@laptop'
-RSA = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDJp/dYiLti/JNv2gpc2H90MOjhnjimofmKv6g+BJE9DrIIE6DDqrAnz8RtD7OBcepLtEj+jQqO8M9Hh0+tcFJ4oLwxlguoFUaNjeH6H6zTWwFnOxn+baWDNLi0IDs0QLwN4sGwF1VxP6vDdaXZ7DeW4heU6/AXZkHGvY6yoRBl4YJr46eLAZ+EcchF/Xvmts9c/hWbUW+hySGgkyjdrHlA+le78Y3JL3NpG9o4hfnNpvts2ZnSwYmblrgKX7M8FV2/ExdCtjRznoLMr7pDFXHHiC3LnAZfaFJkVu/dRNrVupVXMbHFY6lGa1hfJn/TslUfmV07pfcWKJWcF9M+G6LF r'
-ECDSA = 'ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBGcBqZiq0pyWaVjx8MdqPjEvYz8JBnW5aILxAV8otTFmYFtKEjqPWoACC4/o3WCBduQCDRFA4gmGNG13BMi3Gf0wuS8xynTUW+1oT97MH6fJE6pdHWOOBl6QKVRecDY+jA== e'
+RSA = (
+    'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDJp/dYiLti/JNv2gpc2H90MOjhnjimofmKv6g+BJE9DrIIE6DDqrAnz8RtD7OB'
+    'cepLtEj+jQqO8M9Hh0+tcFJ4oLwxlguoFUaNjeH6H6zTWwFnOxn+baWDNLi0IDs0QLwN4sGwF1VxP6vDdaXZ7DeW4heU6/AXZkHG'
+    'vY6yoRBl4YJr46eLAZ+EcchF/Xvmts9c/hWbUW+hySGgkyjdrHlA+le78Y3JL3NpG9o4hfnNpvts2ZnSwYmblrgKX7M8FV2/ExdC'
+    'tjRznoLMr7pDFXHHiC3LnAZfaFJkVu/dRNrVupVXMbHFY6lGa1hfJn/TslUfmV07pfcWKJWcF9M+G6LF r')
+ECDSA = (
+    'ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBGcBqZiq0pyWaVjx8MdqPjEvYz8J'
+    'BnW5aILxAV8otTFmYFtKEjqPWoACC4/o3WCBduQCDRFA4gmGNG13BMi3Gf0wuS8xynTUW+1oT97MH6fJE6pdHWOOBl6QKVRecDY+'
+    'jA== e')
 # The example inventories' key: the right prefix, no key behind it.
 DOCUMENTATION = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDocumentationExampleKeyReplaceMeWithYours0000 deploy@laptop'
 
