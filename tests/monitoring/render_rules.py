@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render the monitoring role's rule template with the role's default thresholds, for promtool test rules.
 
   render_rules.py OUT   writes the rules as the role would with its defaults (and the dev

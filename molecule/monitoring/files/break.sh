@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Breaks five classes at once on the monitoring test host and prints the time (epoch seconds):
 # the canary container unhealthy, the newest backup 3 days old, a listener on 0.0.0.0:8999,
 # app.demo.test answering 502 (its container stopped), api.demo.test served a certificate

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Undoes break.sh and prints the time (epoch seconds).
 set -euo pipefail
 SITE=/etc/stackops/nginx/sites/api.demo.test
