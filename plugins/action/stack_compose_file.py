@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render a stack's compose project once, in Python, and hand the text to the copy action.
 
-The copy action compares the rendered text with the live file's checksum first; the
-validate command (docker compose config) runs only when the file would change.
+The live file is read once (one stat with its checksum): when its content, owner, group
+and mode are already what is wanted, nothing else runs on the host. Otherwise the copy
+action writes it, and its validate command (docker compose config) runs on the new file
+before it replaces the live one.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -15,7 +17,9 @@ import json
 import yaml
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
+from ansible.utils.hashing import checksum_s
 
 from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     StackError,
@@ -59,6 +63,20 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = True
     _VALID_ARGS = frozenset(_RENDER_ARGS + _COPY_ARGS)
 
+    def _in_place(self, args, content, task_vars):
+        """True when the live file already has this content, owner, group and mode."""
+        mode = args.get('mode')
+        if mode is not None and not (isinstance(mode, str) and mode.isdigit()):
+            return False  # symbolic modes: the copy action judges them
+        stat = self._execute_remote_stat(args['dest'], all_vars=task_vars, follow=False, checksum=True)
+        if not stat.get('exists') or stat.get('isdir') or stat.get('checksum') != checksum_s(to_bytes(content)):
+            return False
+        if args.get('owner') is not None and stat.get('pw_name') != args['owner']:
+            return False
+        if args.get('group') is not None and stat.get('gr_name') != args['group']:
+            return False
+        return mode is None or int(stat.get('mode', '0'), 8) == int(mode, 8)
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self._task.args
@@ -77,9 +95,14 @@ class ActionModule(ActionBase):
         except StackError as exc:
             raise AnsibleActionFail('stack_compose_file: %s' % exc)
 
+        content = dump_project(project)
+        if self._in_place(args, content, task_vars):
+            result.update(changed=False, dest=args['dest'], checksum=checksum_s(to_bytes(content)))
+            return result
+
         new_task = self._task.copy()
         new_task.args = dict((key, args[key]) for key in _COPY_ARGS if args.get(key) is not None)
-        new_task.args['content'] = dump_project(project)
+        new_task.args['content'] = content
         copy_action = self._shared_loader_obj.action_loader.get(
             'ansible.legacy.copy', task=new_task, connection=self._connection, play_context=self._play_context,
             loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
