@@ -17,7 +17,6 @@ description:
   - The rendered text is compared with the live file's checksum first; O(validate) runs only when the file would
     change, on the new file before it replaces the live one.
   - Check mode and C(--diff) behave as with M(ansible.builtin.copy).
-version_added: 1.1.0
 author:
   - stackops.hardened developers (@stackops)
 options:
@@ -64,13 +63,17 @@ options:
 attributes:
   action:
     support: full
+    description: Renders on the controller and writes with the M(ansible.builtin.copy) action.
   check_mode:
     support: full
+    description: Says whether the file would change, and writes nothing.
   diff_mode:
     support: full
+    description: Shows the change of the compose file as M(ansible.builtin.copy) does.
   platform:
     support: full
     platforms: posix
+    description: Writes to any POSIX host.
 seealso:
   - plugin: stackops.hardened.stack_compose
     plugin_type: filter
