@@ -15,8 +15,10 @@ export ANSIBLE_FORCE_COLOR := false
 export PATH := $(BIN):$(PATH)
 
 # Scenarios run by `make test`, longest first, in JOBS lanes (scripts/molecule-lanes.sh);
-# `make molecule S=baseline` runs one.
-SCENARIOS ?= site faults swarm monitoring nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
+# `make molecule S=baseline` runs one. `faults` (site.yml cut at seeded points, then drift
+# repaired) is not in the list yet: it has not been timed to the end on an unloaded machine;
+# run it with `make molecule S=faults`, or add it here after site once it fits the budget.
+SCENARIOS ?= site swarm monitoring nginx stack backup firewall baseline nginx-refusals docker stack-refusals backup-refusals firewall-refusals swarm-refusals \
              docker-refusals baseline-nokey
 JOBS ?= 2
 S ?= baseline
