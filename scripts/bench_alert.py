@@ -70,8 +70,8 @@ def host_script(name):
 
 
 def host_exists():
-    proc = subprocess.run(['docker', 'inspect', '--format', '{{.State.Running}}', HOST], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, universal_newlines=True)
+    proc = subprocess.run(['docker', 'inspect', '--format', '{{.State.Running}}', HOST], check=False,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True)
     return proc.returncode == 0 and proc.stdout.strip() == 'true'
 
 

@@ -122,7 +122,7 @@ def range_error(value, low, high):
         number = float(value)
     except (TypeError, ValueError):
         return 'not a number'
-    if number != number or not low <= number <= high:  # NaN fails the comparison too
+    if not low <= number <= high:  # NaN fails the comparison too
         return 'outside %s-%s' % (_plain(low), _plain(high))
     return None
 
