@@ -35,7 +35,7 @@ STRING_KEYS = ('network_mode', 'pid', 'ipc', 'uts', 'userns_mode', 'cgroup', 're
                'stop_signal', 'working_dir', 'platform', 'pull_policy', 'runtime', 'isolation', 'domainname')
 FLAG_KEYS = ('privileged', 'read_only', 'init', 'tty', 'stdin_open', 'oom_kill_disable')
 STRING_LIST_KEYS = ('cap_add', 'cap_drop', 'security_opt', 'devices', 'device_cgroup_rules', 'dns', 'dns_search',
-                    'tmpfs', 'group_add', 'extra_hosts', 'expose', 'profiles', 'external_links', 'links')
+                    'tmpfs', 'group_add', 'extra_hosts', 'profiles', 'external_links', 'links')
 SIZE_KEYS = ('mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size')
 _SIZE = re.compile(r'([0-9]+)\s*([bkmg]?)b?', re.IGNORECASE)
 _DURATION = re.compile(r'(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|ms|s|m|h))+|[0-9]+')
@@ -138,7 +138,8 @@ class _Shape(object):  # pylint: disable=too-few-public-methods
 
 def shape_problems(name, spec):
     """The shape refusals of one service definition (what the renderers refuse to read), as messages."""
-    return [message for _level, message in rule_shape(_Shape(name, spec))]
+    shape = _Shape(name, spec)
+    return [message for _level, message in rule_shape(shape) or rule_resources(shape)]
 
 
 def _text_value(value, key):
@@ -809,9 +810,9 @@ def _suggest_service(port, services):
 
 
 RULES = (
+    Rule('interpolation', 'compose expands $VAR after the gate judged the text', rule_interpolation),
     Rule('shape', 'a key the gate judges has the type compose expects', rule_shape),
     Rule('extension', 'x-stackops holds only what the role knows', rule_extension),
-    Rule('interpolation', 'compose expands $VAR after the gate judged the text', rule_interpolation),
     Rule('image', 'pinned images, never built on the server, no extends', rule_image),
     Rule('privileges', 'no privileges given back (privileged, capabilities, unconfined, devices)', rule_privileges),
     Rule('namespaces', 'no host namespace, only the role\'s networks', rule_namespaces),
