@@ -363,7 +363,7 @@ def check_fail2ban(host, spec):
     if rc != 0:
         if not any(options.get('enabled', '').lower() == 'true' for options in jails.values()):
             return []
-        return [ls.difference('fail2ban', 'server', 'running', (err or out).strip() or None)]
+        return [ls.difference('fail2ban', 'server', 'running', 'not answering (fail2ban-client status exits %d)' % rc)]
     # The limits of each jail are read by a server started after jail.local changed: the
     # role checks that with O(services); one call here keeps the check cheap.
     return ls.fail2ban_drift(jails, ls.parse_jail_list(out))
@@ -438,7 +438,7 @@ def collect(module):
         pid = int(block.get('MainPID') or 0)
         mtimes = dict((path, _mtime(path)) for path in service['files'])
         drift.setdefault('services', []).extend(
-            ls.loaded_drift(service['unit'], host.started(pid), mtimes, service['unit']) if any(mtimes.values()) else [])
+            ls.loaded_drift(service['unit'], host.started(pid), mtimes, 'main process') if any(mtimes.values()) else [])
     if params['units']:
         drift['units'] = ls.unit_drift(params['units'], shown)
     if params['files']:
