@@ -34,6 +34,7 @@ help:
 	@echo "make bench       time site.yml on the dev host (first run, idempotent re-run)"
 	@echo "make bench-scan  port_scan against nmap on a host that resets and one that drops"
 	@echo "make bench-backup  back up a 1 GiB database vs pg_dump | gzip, and time its restore"
+	@echo "make bench-policy  time the stack policy gate on a 200-service stack and on a 30 KB command"
 	@echo "make bench-faults  cut site.yml at every tenth task, each on a fresh host; how many converge"
 	@echo "make rules-test  promtool test rules for every alert of the monitoring role"
 	@echo "make bench-alert seconds from injected failure to Telegram message per class, and the RSS of monitoring"
@@ -112,3 +113,6 @@ bench-alert: setup
 
 bench-faults: setup
 	@$(BIN)/python scripts/bench_faults.py
+
+bench-policy: venv collection
+	@$(BIN)/python scripts/bench_policy.py

@@ -57,6 +57,8 @@ OPTION_WORDS = ('password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'require
 MYSQL_CLIENTS = ('mysql', 'mysqladmin', 'mysqldump', 'mysqlcheck', 'mysqlshow', 'mysqlimport', 'mysqlpump', 'mysqlsh',
                  'mariadb', 'mariadb-admin', 'mariadb-dump', 'mariadb-check', 'mariadb-show', 'mariadb-import')
 REDIS_CLIENTS = ('redis-cli', 'keydb-cli', 'valkey-cli', 'dragonfly-cli')
+_OPTION_HINTS = ('pass', 'pwd', 'secret', 'token', 'key', 'auth', 'cred', 'user', 'header')
+_OPTION_SPLIT = re.compile(r'[-_.]')
 SECRET_HEADERS = ('authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'api-key', 'x-access-token',
                   'x-telegram-bot-api-secret-token', 'cookie')
 
@@ -213,6 +215,7 @@ def rule_interpolation(svc):
     found, stack = [], [(key, value) for key, value in svc.spec.items() if key != EXTENSION]
     while stack and len(found) < 8:
         path, value = stack.pop()
+        path = str(path)
         if isinstance(value, dict):
             for key, item in value.items():
                 if is_text(key) and has_interpolation(key) and path not in found:
@@ -574,8 +577,18 @@ def _words(value):
     return [unescape_dollars(str(part)) for part in as_list(value)]
 
 
-def _command_sets(spec):
-    """(where, simple commands) of entrypoint + command and of the healthcheck test."""
+def _command_sets(spec, _cache={}):  # pylint: disable=dangerous-default-value
+    """(where, simple commands) of entrypoint + command and of the healthcheck test (the last answer kept)."""
+    key = id(spec)
+    cached = _cache.get('last')
+    if cached and cached[0] == key and cached[1] is spec:
+        return cached[2]
+    sets = _read_command_sets(spec)
+    _cache['last'] = (key, spec, sets)
+    return sets
+
+
+def _read_command_sets(spec):
     sets = []
     entrypoint, command = spec.get('entrypoint'), spec.get('command')
     if entrypoint is not None or command is not None:
@@ -619,9 +632,12 @@ def argument_secrets(words, assignments=()):
         following = args[index + 1] if index + 1 < len(args) else ''
         if word.startswith('--') and len(word) > 2:
             name, sep, value = word[2:].partition('=')
+            lowered = name.lower()
+            if not any(hint in lowered for hint in _OPTION_HINTS):
+                continue
             if not sep:
                 value = following if not following.startswith('-') else ''
-            parts = [part for part in re.split(r'[-_.]', name.lower()) if part]
+            parts = [part for part in _OPTION_SPLIT.split(lowered) if part]
             if parts and not ({'file', 'path', 'dir', 'env', 'stdin', 'prompt'} & set(parts)) and \
                     (any(part in OPTION_WORDS for part in parts) or name.lower() == 'auth' or
                      (parts[-1] in ('key', 'auth') and len(parts) > 1 and not value.startswith(('/', './')))) and \
