@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 stackops.hardened developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """make bench-policy: how long the stack role's policy gate takes on a 200-service stack and on a 30 KB command

@@ -6,6 +6,7 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+
 def compare_project(desired_hashes, containers, oneshots=()):
     """Whether the running project already is the desired one.
 

@@ -11,6 +11,7 @@ the string's end, host paths are normalised before anyone judges them.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import math
 import posixpath
 import re
 
@@ -150,7 +151,7 @@ def ascii_int(value, what, low=None, high=None, accepted='a whole number'):
 def ascii_number(value, what, accepted='a number such as 0.5 or 2'):
     """An int or float (not a boolean), or a string of ASCII digits with an optional fraction."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value != value or value in (float('inf'), float('-inf')):
+        if math.isnan(value) or math.isinf(value):
             raise StackError('%s is not a finite number; give %s' % (what, accepted))
         return float(value)
     if is_text(value) and _ASCII_NUMBER.fullmatch(value.strip()):
@@ -204,8 +205,8 @@ def extension(service):
     if ext is None:
         ext = {}
     if not isinstance(ext, dict):
-        raise StackError('%s must be a mapping with %s (it is %s)' % (EXTENSION, ', '.join(EXTENSION_KEYS),
-                                                                     describe(ext)))
+        raise StackError('%s must be a mapping with %s (it is %s)'
+                         % (EXTENSION, ', '.join(EXTENSION_KEYS), describe(ext)))
     allow = set()
     for claim in as_list(ext.get('allow')):
         if not is_text(claim):
@@ -355,8 +356,8 @@ def parse_port(entry, what='ports entry'):
     """A ports entry, short or long syntax, as dict(host_ip, published, target, protocol, mode), the ports as text
     ('8000' or '8000-8010'), host_ip normalised ('[::]' -> '::'). Raises StackError naming the entry."""
     if isinstance(entry, dict):
-        unknown = sorted(str(key) for key in entry if key not in ('target', 'published', 'host_ip', 'protocol', 'mode',
-                                                                   'name', 'app_protocol'))
+        known = ('target', 'published', 'host_ip', 'protocol', 'mode', 'name', 'app_protocol')
+        unknown = sorted(str(key) for key in entry if key not in known)
         if unknown:
             raise StackError('%s in long syntax has %s; it accepts target, published, host_ip, protocol, mode'
                              % (what, ', '.join(unknown)))
@@ -629,9 +630,9 @@ def normal_host_path(source, project_dir='/opt/stack', home='/root'):
     return path
 
 
-def _within(path, place):
-    """Whether PATH is PLACE or lies under it ('/' holds everything)."""
-    return place == '/' or path == place or path.startswith(place + '/')
+def _within(inner, outer):
+    """Whether INNER is OUTER or lies under it ('/' holds everything)."""
+    return outer == '/' or inner == outer or inner.startswith(outer + '/')
 
 
 def host_path_verdict(path):

@@ -22,7 +22,7 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack_model impo
     has_interpolation, host_path_verdict, image_is_datastore, image_is_pinned, image_repository, image_text,
     is_datastore, is_loopback, is_text, label_items, oneshot_services, parse_user, ports_of, public_port_set,
     replica_count, secret_name_problem, service_secret_names, service_uid_gid, span_holds, swarm_options,
-    unescape_dollars, volume_binds, exposed_of)
+    unescape_dollars, volume_binds)
 from ansible_collections.stackops.hardened.plugins.module_utils.stack_shell import (
     health_verdict, shell_words, simple_commands)
 
@@ -201,9 +201,8 @@ def rule_extension(svc):
         ext = extension(svc.spec)
     except StackError as exc:
         return [('refuse', '%s: %s' % (svc.where, exc))]
-    found = [('refuse', '%s: %s has an unknown key %r; it accepts %s' % (svc.where, EXTENSION, key,
-                                                                        ', '.join(EXTENSION_KEYS)))
-             for key in ext['unknown']]
+    found = [('refuse', '%s: %s has an unknown key %r; it accepts %s'
+              % (svc.where, EXTENSION, key, ', '.join(EXTENSION_KEYS))) for key in ext['unknown']]
     for claim in sorted(ext['allow'] - set(ALLOWANCES)):
         found.append(('refuse', '%s: %s.allow has %r, which is not an exception the role knows; it accepts %s'
                       % (svc.where, EXTENSION, claim[:40], ', '.join(sorted(ALLOWANCES)))))
@@ -680,7 +679,7 @@ def rule_resources(svc):
     spec, found = svc.spec, []
     checks = [('pids_limit', lambda v: ascii_int(v, 'pids_limit', 1, 4194304, 'a whole number of processes'))]
     checks += [(key, lambda v, k=key: size_in_bytes(v, k)) for key in SIZE_KEYS]
-    checks += [('cpus', lambda v: _cpus(v)), ('stop_grace_period', lambda v: duration(v, 'stop_grace_period'))]
+    checks += [('cpus', _cpus), ('stop_grace_period', lambda v: duration(v, 'stop_grace_period'))]
     for key, check in checks:
         if spec.get(key) is not None:
             try:
@@ -1035,6 +1034,6 @@ def check_swarm(services, swarm=None, public_ports=None):
             refusals.append('service %s runs once (a one-shot) and deploys as a replicated-job; stack_swarm_deploy.%s '
                             'sets mode %s' % (svc, svc, mode))
         if mode is not None and mode not in SWARM_MODES:
-            refusals.append('stack_swarm_deploy.%s.mode is %r; it accepts %s' % (svc, str(mode)[:30],
-                                                                               ', '.join(SWARM_MODES)))
+            refusals.append('stack_swarm_deploy.%s.mode is %r; it accepts %s'
+                            % (svc, str(mode)[:30], ', '.join(SWARM_MODES)))
     return refusals

@@ -316,8 +316,8 @@ def _swarm_deploy(svc, source, rendered, oneshot, options, public):
         raise StackError('stack_swarm_deploy.%s must be a mapping of deploy: settings' % svc)
     unknown = sorted(str(key) for key in (override or {}) if key not in SWARM_DEPLOY_KEYS)
     if unknown:
-        raise StackError('stack_swarm_deploy.%s has %s; it accepts %s' % (svc, ', '.join(unknown),
-                                                                         ', '.join(SWARM_DEPLOY_KEYS)))
+        raise StackError('stack_swarm_deploy.%s has %s; it accepts %s'
+                         % (svc, ', '.join(unknown), ', '.join(SWARM_DEPLOY_KEYS)))
     deploy = merge_deep(deploy, override)
     if 'replicas' in deploy:
         deploy['replicas'] = replica_count(deploy['replicas'], 'stack_swarm_deploy.%s.replicas' % svc)
