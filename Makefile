@@ -24,7 +24,7 @@ JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults rules-test changelog build clean
+        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy rules-test changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
