@@ -251,7 +251,7 @@ def test_a_rollback_before_the_deploy_is_history():
 
 def test_rollbacks_before_must_be_a_time():
     from ansible_collections.stackops.hardened.plugins.module_utils.health import check_health
-    with pytest.raises(ValueError, match="rollbacks_before is 'yesterday'; give a time such as"):
+    with pytest.raises(ValueError, match="rollbacks_before 'yesterday' does not parse as a time; give one such as"):
         check_health(swarm_stack='demo', rollbacks_before='yesterday', docker_socket='/nonexistent')
 
 
