@@ -124,7 +124,7 @@ def main(argv):
         host_sh('docker rm -f demo-canary-1 >/dev/null 2>&1 || true; '
                 'docker run --detach --name demo-canary-1 --label com.docker.compose.project=demo '
                 '--label com.docker.compose.service=canary --health-cmd "test -f /tmp/ok" --health-interval 2s '
-                '--health-retries 1 --network none stackops-busybox:test sh -c "touch /tmp/ok; exec sleep 86400"')
+                '--health-retries 1 --network none stackops-busybox:test sh -c "mkdir -p /tmp; touch /tmp/ok; exec sleep 86400"')
         log('waiting until no alert fires before the failures are injected')
         deadline = time.time() + 180
         while time.time() < deadline:
