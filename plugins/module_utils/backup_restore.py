@@ -17,7 +17,9 @@ __metaclass__ = type
 import datetime
 import hashlib
 import json
+import math
 import os
+import re
 import subprocess
 import time
 
@@ -43,6 +45,101 @@ class RestoreError(Exception):
     def __init__(self, msg, result=None):
         super(RestoreError, self).__init__(msg)
         self.result = result or {}
+
+
+_PROJECT = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
+_SERVICE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,62}')
+_DATABASE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_$.-]{0,62}')
+_USER = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}')
+_IMAGE = re.compile(r'[a-z0-9][A-Za-z0-9._/:@-]{0,254}')
+_RUN = re.compile(r'latest|newest|[0-9]{8}T[0-9]{6}Z')
+_IDENTITY = re.compile(r'AGE-SECRET-KEY-1[0-9A-Z]{58}|AGE-PLUGIN-[0-9A-Z]{1,64}-1[0-9A-Z]{6,4096}')
+
+
+def _shown(value):
+    if isinstance(value, str):
+        return repr(value[:80])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return 'a %s' % type(value).__name__
+
+
+def _text(params, key, pattern, accepted, required=True):
+    value = params.get(key)
+    if value is None or value == '':
+        if required:
+            raise RestoreError('%s is required: %s' % (key, accepted))
+        return
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise RestoreError('%s %s is not valid: %s' % (key, _shown(value), accepted))
+
+
+def _path(params, key, required=True):
+    value = params.get(key)
+    if value is None or value == '':
+        if required:
+            raise RestoreError('%s is required: an absolute path' % key)
+        return
+    if not isinstance(value, str) or not value.startswith('/') or '\x00' in value or '\n' in value:
+        raise RestoreError('%s %s is not valid: give an absolute path' % (key, _shown(value)))
+
+
+def _number(params, key, low, high, integer=False):
+    value = params.get(key)
+    if value is None:
+        return
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or (isinstance(value, float) and not math.isfinite(value)) \
+            or not low <= value <= high:
+        raise RestoreError('%s %s is not valid: give a %s from %s to %s'
+                           % (key, _shown(value), 'whole number' if integer else 'number', low, high))
+
+
+def identity_problem(identity):
+    """Why IDENTITY is not an age private key, or None. Never repeats the value, nor its length."""
+    if identity is None or identity == '':
+        return None
+    if not isinstance(identity, str):
+        return 'identity must be text (an age private key), got %s' % type(identity).__name__
+    lines = [line.strip() for line in identity.strip().splitlines()]
+    lines = [line for line in lines if line and not line.startswith('#')]
+    if lines and all(_IDENTITY.fullmatch(line.upper()) for line in lines):
+        return None
+    first = lines[0] if lines else ''
+    if first.lower().startswith('age1') or first.split(' ', 1)[0] in ('ssh-ed25519', 'ssh-rsa'):
+        return ('identity is a public key (a recipient, age1... or ssh-...), not the private key that decrypts; give '
+                'the AGE-SECRET-KEY-1... line of the key pair (from the vault)')
+    return 'identity is not an age private key (AGE-SECRET-KEY-1... lines, from the vault); the value is not shown'
+
+
+def validate_params(params):
+    """Refuse malformed options before anything runs; RestoreError naming the option and what is accepted."""
+    if not isinstance(params, dict):
+        raise RestoreError('the options must be a mapping')
+    _text(params, 'project', _PROJECT, 'a compose project name (lowercase letters, digits, _ or -, at most 63)')
+    _text(params, 'service', _SERVICE, 'a compose service name (letters, digits, _, . or -, at most 63)')
+    _text(params, 'database', _DATABASE, 'a database name (letters, digits, _, $, . or -, at most 63, not starting '
+                                         'with -)')
+    _path(params, 'backup_dir')
+    _text(params, 'run', _RUN, 'latest, or a run name such as 20261125T033000Z', required=False)
+    _text(params, 'user', _USER, 'a database user name (letters, digits, _, . or -)', required=False)
+    _path(params, 'password_file', required=False)
+    _text(params, 'image', _IMAGE, 'an image reference such as postgres:17 (not starting with -)', required=False)
+    _number(params, 'jobs', 1, 64, integer=True)
+    _number(params, 'max_age_hours', 0, 100000)
+    _number(params, 'tolerance_percent', 0, 100)
+    services = params.get('stop_services') or []
+    if not isinstance(services, (list, tuple)):
+        raise RestoreError('stop_services must be a list of compose service names, got %s' % type(services).__name__)
+    for index, name in enumerate(services):
+        if not isinstance(name, str) or not _SERVICE.fullmatch(name):
+            raise RestoreError('stop_services[%d] %s is not a compose service name (letters, digits, _, . or -)'
+                               % (index, _shown(name)))
+    if params.get('target') not in (None, 'scratch', 'live'):
+        raise RestoreError('target %s is not valid: scratch or live' % _shown(params.get('target')))
+    reason = identity_problem(params.get('identity'))
+    if reason:
+        raise RestoreError(reason)
 
 
 def _run(argv, data=None, check=True, timeout=None):
@@ -211,6 +308,7 @@ def wait_ready(container, password_file, user, database, timeout=120):
 
 def restore_check(params, now=None):
     """Restore the newest (or named) dump into a scratch container and compare row counts with the live database."""
+    validate_params(params)
     now = now or datetime.datetime.utcnow()
     project, database = params['project'], params['database']
     result = dict(changed=False, database=database, target='scratch')
@@ -262,6 +360,7 @@ def restore_check(params, now=None):
 
 def restore_live(params, check_mode=False):
     """Restore a dump into the live database, stopping the services that write to it meanwhile."""
+    validate_params(params)
     project, database = params['project'], params['database']
     result = dict(changed=True, database=database, target='live', stopped=[])
     run, path = locate(params['backup_dir'], database, params.get('run') or 'latest')

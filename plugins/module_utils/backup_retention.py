@@ -22,12 +22,12 @@ __metaclass__ = type
 import datetime
 import re
 
-RUN_NAME = re.compile(r'^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$')
+RUN_NAME = re.compile(r'([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z')
 
 
 def parse_run_name(name):
     """Return the UTC datetime of a run name, or None when the name is not one."""
-    match = RUN_NAME.match(name)
+    match = RUN_NAME.fullmatch(name) if isinstance(name, str) else None
     if not match:
         return None
     try:

@@ -66,7 +66,7 @@ def docker_api_get(path, socket_path=DOCKER_SOCKET, timeout=10.0):
             connection.request('GET', path, headers={'Host': 'docker', 'Accept': 'application/json'})
             response = connection.getresponse()
             body = response.read()
-        except (OSError, http_client.HTTPException) as exc:
+        except (OSError, http_client.HTTPException, ValueError, TypeError, OverflowError) as exc:
             hint = ''
             if getattr(exc, 'errno', None) in (errno.EACCES, errno.EPERM):
                 hint = ': run as root or as a member of the docker group (become: true)'

@@ -35,7 +35,11 @@ SWARM_INGRESS = 'swarm-ingress'
 FIREWALL_CLAUSE = 'relies on the host firewall (prove it from outside with port_scan)'
 ROW_KEYS = ('proto', 'family', 'address', 'scope', 'port', 'process', 'pid', 'container', 'source')
 
-_PORT_SPEC = re.compile(r'^(\d{1,5})(?:/([A-Za-z]+))?$')
+_PORT_SPEC = re.compile(r'([0-9]{1,5})(?:/([A-Za-z]{1,8}))?')
+
+
+class ExposureError(ValueError):
+    """An option port_exposure cannot use; the message names it and what is accepted."""
 
 
 def parse_port_spec(spec, protos=('tcp', 'udp'), what='port spec'):
@@ -44,16 +48,16 @@ def parse_port_spec(spec, protos=('tcp', 'udp'), what='port spec'):
     Raises ValueError naming the spec and what is accepted.
     """
     accepted = ' or '.join(["'PORT'"] + ["'PORT/%s'" % proto for proto in protos])
-    problem = "%s %r is not valid: use %s with PORT 1-65535" % (what, spec, accepted)
+    problem = "%s %s is not valid: use %s with PORT 1-65535" % (what, repr(spec)[:80], accepted)
     if isinstance(spec, bool) or not isinstance(spec, (int, str)):
-        raise ValueError(problem)
-    match = _PORT_SPEC.match(str(spec).strip())
+        raise ExposureError(problem)
+    match = _PORT_SPEC.fullmatch(str(spec).strip())
     if not match:
-        raise ValueError(problem)
+        raise ExposureError(problem)
     port = int(match.group(1))
     proto = (match.group(2) or 'tcp').lower()
     if not 1 <= port <= 65535 or proto not in protos:
-        raise ValueError(problem)
+        raise ExposureError(problem)
     return port, proto
 
 
@@ -63,6 +67,8 @@ def parse_port_specs(specs, protos=('tcp', 'udp'), what='port spec'):
         return set()
     if isinstance(specs, (str, int)):
         specs = [specs]
+    if not isinstance(specs, (list, tuple, set, frozenset)):
+        raise ExposureError('%ss must be a list such as [22, 80, "443/tcp"], got %s' % (what, type(specs).__name__))
     return set(parse_port_spec(spec, protos=protos, what=what) for spec in specs)
 
 
@@ -111,19 +117,26 @@ def normalise_ingress_ports(ports, what='swarm_ingress_ports'):
     naming the item and what is accepted.
     """
     found = set()
+    if ports is not None and not isinstance(ports, (list, tuple)):
+        raise ExposureError('%s must be a list of {port, proto, service}, got %s' % (what, type(ports).__name__))
     for index, item in enumerate(ports or []):
         where = '%s[%d]' % (what, index)
         if not isinstance(item, dict):
-            raise ValueError('%s must be a dict with port, proto and service, got %r' % (where, item))
+            raise ExposureError('%s must be a dict with port, proto and service, got %s' % (where, repr(item)[:80]))
         port = item.get('port')
-        if isinstance(port, str) and port.strip().isdigit():
+        if isinstance(port, str) and re.fullmatch(r'[0-9]{1,5}', port.strip()):
             port = int(port)
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise ValueError('%s.port %r is not valid: use a port 1-65535' % (where, item.get('port')))
-        proto = str(item.get('proto') or 'tcp').strip().lower()
-        if proto not in ('tcp', 'udp'):
-            raise ValueError("%s.proto %r is not valid: use 'tcp' or 'udp'" % (where, item.get('proto')))
+            shown = repr(item.get('port'))[:40] if isinstance(item.get('port'), (str, int)) else type(item.get('port')).__name__
+            raise ExposureError('%s.port %s is not valid: use a port 1-65535' % (where, shown))
+        proto = item.get('proto') or 'tcp'
+        if not isinstance(proto, str) or proto.strip().lower() not in ('tcp', 'udp'):
+            shown = repr(proto)[:40] if isinstance(proto, (str, int)) else type(proto).__name__
+            raise ExposureError("%s.proto %s is not valid: use 'tcp' or 'udp'" % (where, shown))
+        proto = proto.strip().lower()
         service = item.get('service')
+        if service is not None and not isinstance(service, (str, int)) or isinstance(service, bool):
+            raise ExposureError('%s.service must be a service name (text), got %s' % (where, type(service).__name__))
         service = str(service).strip() if service is not None else ''
         found.add((port, proto, service or None))
     return [dict(port=port, proto=proto, service=name) for port, proto, name in sorted(found, key=_ingress_key)]

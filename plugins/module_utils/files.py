@@ -166,6 +166,9 @@ def normalise_entry(entry):
 
     validate = entry.get('validate')
     if validate is not None:
+        if isinstance(validate, str) and '\x00' in validate:
+            raise FileSpecError('%s: validate holds a NUL character: give a command such as "/usr/sbin/sshd -t -f %%s"'
+                                % path)
         if not isinstance(validate, str) or '%s' not in validate:
             raise FileSpecError('%s: validate %r is not valid: give a command with %%s where the candidate file goes, '
                              'e.g. "/usr/sbin/sshd -t -f %%s"' % (path, validate))

@@ -104,6 +104,9 @@ containers:
   sample: [{name: demo-api-1, service: api, state: running, exit_code: 0}]
 '''
 
+import os
+import re
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.stackops.hardened.plugins.module_utils.docker_api import (
@@ -116,6 +119,31 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
     container_summary,
     parse_config_hashes,
 )
+
+
+_PROJECT = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
+_SERVICE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,62}')
+
+
+def option_problem(params):
+    """What is wrong with the options, naming the option and what is accepted; None when they are sound."""
+    src = params['project_src']
+    if '\x00' in src or not os.path.isabs(src):
+        return 'project_src %r is not an absolute path: give the directory of the compose project' % src[:200]
+    if not os.path.isdir(src):
+        return 'project_src %s is not a directory: give the directory of the compose project' % src
+    if not params['files']:
+        return 'files is empty: give the compose file names, such as compose.yaml'
+    for name in params['files']:
+        if not name or '\x00' in name or '\n' in name or name.startswith('-'):
+            return 'files entry %r is not a file name: give a compose file such as compose.yaml' % name[:200]
+    if params['project_name'] is not None and not _PROJECT.fullmatch(params['project_name']):
+        return ('project_name %r is not a compose project name: lowercase letters, digits, _ or -, at most 63'
+                % params['project_name'][:200])
+    for name in params['oneshots']:
+        if not _SERVICE.fullmatch(name):
+            return 'oneshots entry %r is not a service name: letters, digits, _, . or -, at most 63' % name[:200]
+    return None
 
 
 def main():
@@ -131,6 +159,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    problem = option_problem(params)
+    if problem:
+        module.fail_json(msg='compose_drift: %s' % problem)
     cli = module.get_bin_path(params['docker_cli'], required=True)
     args = [cli, 'compose', '--project-directory', params['project_src']]
     for name in params['files']:
@@ -146,7 +177,13 @@ def main():
         rc, out, err = module.run_command(args + ['config', '--format', 'json'], cwd=params['project_src'])
         if rc != 0:
             module.fail_json(msg='docker compose config failed for %s: %s' % (params['project_src'], err.strip()))
-        project = module.from_json(out).get('name')
+        try:
+            project = module.from_json(out).get('name')
+        except (ValueError, AttributeError):
+            project = None
+        if not isinstance(project, str) or not _PROJECT.fullmatch(project):
+            module.fail_json(msg='docker compose config for %s gave no project name; set project_name'
+                             % params['project_src'])
     try:
         listed = list_containers(socket_path=params['docker_socket'], all_containers=True,
                                  labels=['com.docker.compose.project=%s' % project])

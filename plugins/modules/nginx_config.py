@@ -163,6 +163,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if not params['test_command'] or any(not word or '\x00' in word for word in params['test_command']):
+        module.fail_json(msg='test_command must be a command and its arguments, such as [nginx, -t, -q]; nothing was '
+                             'changed', changed_files=[])
     try:
         if module.check_mode:
             changes = plan_changes(params['files'], params['absent'], check_mode=True)
@@ -171,7 +174,7 @@ def main():
             with locked(params['lock_file']):
                 changes = plan_changes(params['files'], params['absent'])
                 changed_files = apply_changes(
-                    changes, lambda: module.run_command(params['test_command'])) if changes else []
+                    changes, lambda: module.run_command(params['test_command'], handle_exceptions=False)) if changes else []
     except NginxTestFailed as exc:
         module.fail_json(msg=str(exc), test_output=exc.output, changed_files=[])
     except ConfigError as exc:
