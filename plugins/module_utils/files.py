@@ -136,7 +136,7 @@ def normalise_entry(entry):
     path = entry.get('path')
     if not isinstance(path, str) or not path.strip():
         raise FileSpecError('files entry %r has no path: path is required, an absolute path such as /etc/app/app.conf'
-                         % (dict(entry),))
+                            % (dict(entry),))
     unknown = sorted(str(key) for key in entry if key not in FIELDS)
     if unknown:
         raise FileSpecError('%s: unknown field(s) %s; accepted: %s' % (path, ', '.join(unknown), ', '.join(FIELDS)))
@@ -171,14 +171,14 @@ def normalise_entry(entry):
                                 % path)
         if not isinstance(validate, str) or '%s' not in validate:
             raise FileSpecError('%s: validate %r is not valid: give a command with %%s where the candidate file goes, '
-                             'e.g. "/usr/sbin/sshd -t -f %%s"' % (path, validate))
+                                'e.g. "/usr/sbin/sshd -t -f %%s"' % (path, validate))
         try:
             words = shlex.split(validate)
         except ValueError as exc:
             raise FileSpecError('%s: validate %r cannot be split into words: %s' % (path, validate, exc)) from None
         if not words or '%s' in words[0]:
             raise FileSpecError('%s: validate %r must start with a command, with %%s as one of its arguments'
-                             % (path, validate))
+                                % (path, validate))
 
     mode = None if entry.get('mode') is None else parse_mode(entry.get('mode'), path)
     uid = None if entry.get('owner') is None else resolve_id(entry.get('owner'), 'owner', path)
@@ -187,15 +187,15 @@ def normalise_entry(entry):
     given = [field for field in ('content', 'owner', 'group', 'mode', 'validate') if entry.get(field) is not None]
     if state == 'file' and content is None:
         raise FileSpecError('%s: state=file needs content; to change only owner, group or mode of an existing file '
-                         'use state=attributes' % path)
+                            'use state=attributes' % path)
     if state == 'absent' and given:
         raise FileSpecError('%s: state=absent removes the file; remove %s from this entry'
-                         % (path, ', '.join(given)))
+                            % (path, ', '.join(given)))
     if state == 'attributes':
         extra = [field for field in ('content', 'validate') if field in given]
         if extra:
             raise FileSpecError('%s: state=attributes changes only owner, group and mode; remove %s from this entry '
-                             'or use state=file' % (path, ', '.join(extra)))
+                                'or use state=file' % (path, ', '.join(extra)))
         if uid is None and gid is None and mode is None:
             raise FileSpecError('%s: state=attributes needs at least one of owner, group, mode' % path)
 
@@ -222,7 +222,7 @@ def normalise_entries(entries):
         entry = normalise_entry(raw)
         if entry['path'] in seen:
             raise FileSpecError('%s is listed twice (entries %d and %d): give each path once'
-                             % (entry['path'], seen[entry['path']] + 1, index + 1))
+                                % (entry['path'], seen[entry['path']] + 1, index + 1))
         seen[entry['path']] = index
         result.append(entry)
     return result
@@ -272,10 +272,10 @@ def plan(entry, current):
     if not current.get('exists'):
         if state == 'attributes':
             raise FileSpecError('%s does not exist: state=attributes only changes owner, group or mode of an existing '
-                             'file or directory (use state=file with content to create it)' % path)
+                                'file or directory (use state=file with content to create it)' % path)
         if not current.get('parent_is_dir', True):
             raise FileSpecError('%s: parent directory %s does not exist; create it first'
-                             % (path, os.path.dirname(path)))
+                                % (path, os.path.dirname(path)))
         actions = ['write']
         if entry['uid'] is not None or entry['gid'] is not None:
             actions.append('chown')

@@ -204,8 +204,8 @@ def test_a_failure_at_any_step_puts_every_file_back(tree, monkeypatch, step, err
 
 
 @pytest.mark.parametrize('test', [
-    lambda: (_ for _ in ()).throw(OSError(2, 'No such file or directory')),
-    lambda: (_ for _ in ()).throw(RuntimeError('killed')),
+    lambda: (step for step in ()).throw(OSError(2, 'No such file or directory')),
+    lambda: (step for step in ()).throw(RuntimeError('killed')),
     lambda: (None, '', ''),
     lambda: (1, '', 'nginx: [emerg] bad'),
 ])
