@@ -1,0 +1,110 @@
+"""Every example inventory loads and renders, and each stands on its own.
+
+For dev, staging and production: no file of the inventory is a link out of it (a copy of
+production must never edit dev); ansible-inventory draws its graph and lists its variables
+with the vault decrypted; every playbook passes --syntax-check against it; and a probe
+playbook (tests/unit/inventories/probe.yml, run with -c local: nothing connects to a host)
+renders the stack, the sites and the secrets and runs the stack role's policy gate on the
+environment's stack. What the example values leave to the user (an example SSH key,
+documentation addresses, reserved names for ACME, a placeholder bot token) is refused by
+the roles on purpose: the test checks those are exactly the refusals inventories/README.md
+tells the user to fill in, and that dev has none.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.dirname(sys.executable)
+PROBE = os.path.join(ROOT, "tests", "unit", "inventories", "probe.yml")
+INVENTORIES = ("dev", "staging", "production")
+PLAYBOOKS = sorted(name for name in os.listdir(os.path.join(ROOT, "playbooks")) if name.endswith(".yml"))
+# What the example staging and production inventories hold that the roles refuse on purpose,
+# and the variable inventories/README.md names for each.
+BY_DESIGN = {
+    "ssh_keys": "baseline_ssh_users",
+    "ssh_sources": "firewall_ssh_sources",
+    "acme_names": "nginx_sites",
+    "acme_email": "nginx_acme_email",
+    "secrets": "vault_telegram_bot_token",
+}
+
+
+def _env():
+    env = dict(os.environ)
+    env.pop("ANSIBLE_CONFIG", None)
+    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
+    env["ANSIBLE_NOCOLOR"] = "true"
+    return env
+
+
+def _vault_options(name, tmp_path):
+    """--vault-id of the inventory's example password (the dev one comes from ansible.cfg)."""
+    if name == "dev":
+        return []
+    with open(os.path.join(ROOT, "inventories", name, "group_vars", "all", "vault.yml"), encoding="utf-8") as handle:
+        match = re.search(r'the password\s+"([^"]+)"', handle.read().replace("\n#", ""))
+    assert match, "inventories/%s/group_vars/all/vault.yml does not name its example password" % name
+    secret = tmp_path / ("vault-" + name)
+    secret.write_text(match.group(1) + "\n")
+    return ["--vault-id", "%s@%s" % (name, secret)]
+
+
+def _run(argv):
+    proc = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, "%s failed (exit %d):\n%s\n%s" % (
+        " ".join(argv), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc
+
+
+@pytest.mark.parametrize("name", INVENTORIES)
+def test_inventory_is_self_contained(name):
+    top = os.path.realpath(os.path.join(ROOT, "inventories", name))
+    for directory, dirs, files in os.walk(os.path.join(ROOT, "inventories", name)):
+        for entry in dirs + files:
+            path = os.path.join(directory, entry)
+            if os.path.islink(path):
+                target = os.path.realpath(path)
+                assert target.startswith(top + os.sep), (
+                    "%s is a link to %s, outside inventories/%s: a copy of the inventory would edit another one"
+                    % (os.path.relpath(path, ROOT), os.path.relpath(target, ROOT), name))
+
+
+@pytest.mark.parametrize("name", INVENTORIES)
+def test_inventory_loads_renders_and_passes_the_gate(name, tmp_path):
+    inventory = os.path.join("inventories", name)
+    vault = _vault_options(name, tmp_path)
+    graph = _run([os.path.join(BIN, "ansible-inventory"), "-i", inventory, "--graph"]).stdout
+    assert "@stackops:" in graph, graph
+    listed = json.loads(_run([os.path.join(BIN, "ansible-inventory"), "-i", inventory] + vault + ["--list"]).stdout)
+    hosts = listed["stackops"]["hosts"]
+    assert hosts, "inventories/%s has no host in group stackops" % name
+    for playbook in PLAYBOOKS:
+        _run([os.path.join(BIN, "ansible-playbook"), "-i", inventory] + vault
+             + ["--syntax-check", os.path.join("playbooks", playbook)])
+
+    out = tmp_path / "probe"
+    out.mkdir()
+    _run([os.path.join(BIN, "ansible-playbook"), "-i", inventory] + vault
+         + ["-c", "local", "-e", json.dumps({"probe_out": str(out)}), PROBE])
+    with open(os.path.join(ROOT, "inventories", "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    for host in hosts:
+        with open(str(out / (host + ".json")), encoding="utf-8") as handle:
+            report = json.load(handle)
+        assert report["services"], "%s: the stack rendered no service" % host
+        left = sorted(key for key in BY_DESIGN if report[key])
+        if name == "dev":
+            assert left == [], "%s (dev) is refused by design for %s: %s" % (host, left, report)
+        else:
+            assert left == sorted(BY_DESIGN), (
+                "%s (%s): the example values leave %s to fill in; inventories/README.md documents %s"
+                % (host, name, left, sorted(BY_DESIGN)))
+            for key in left:
+                assert BY_DESIGN[key] in readme, "inventories/README.md does not say to fill in %s" % BY_DESIGN[key]
