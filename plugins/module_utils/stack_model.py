@@ -53,7 +53,7 @@ ALLOWANCES = {
     'unconfined': 'security_opt that turns off seccomp, AppArmor, SELinux labels or no-new-privileges',
     'devices': 'devices or device_cgroup_rules (host devices in the container)',
 }
-EXTENSION_KEYS = ('allow', 'datastore', 'oneshot', 'singleton')
+EXTENSION_KEYS = ('allow', 'datastore', 'oneshot', 'ready', 'singleton')
 
 # Data stores and brokers, recognised by a word of the image's repository name: the official
 # images and their forks and derivatives (redis-stack, pgvector, timescaledb-ha, bitnami/...).
