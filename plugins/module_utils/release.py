@@ -422,3 +422,66 @@ def add_failed(history, record, time_text, reason):
                   events=[dict(time=time_text, event='failed', reason=reason)])
     records.append(failed)
     return ordered(records), failed
+
+
+# ---------------------------------------------------------------- the records on the host
+
+STACK_PATTERN = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}\Z')
+
+
+def summary(record):
+    """A record without its compose text: what a listing shows."""
+    return dict((key, value) for key, value in record.items() if key != 'compose')
+
+
+def load_history(directory):
+    """(records, current_id) of the releases kept in DIRECTORY (one JSON file per release, and `current`)."""
+    import os
+    records = []
+    if not os.path.isdir(directory):
+        return records, None
+    for entry in sorted(os.listdir(directory)):
+        if not entry.endswith('.json') or not RELEASE_ID_PATTERN.match(entry[:-5]):
+            continue
+        with open(os.path.join(directory, entry)) as handle:
+            try:
+                records.append(json.load(handle))
+            except ValueError:
+                raise ReleaseError('release record %s is not JSON; move it away or repair it'
+                                   % os.path.join(directory, entry))
+    current = None
+    path = os.path.join(directory, 'current')
+    if os.path.exists(path):
+        with open(path) as handle:
+            current = handle.read().strip() or None
+    return ordered(records), current
+
+
+def _write(path, text):
+    import os
+    import tempfile
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.release.')
+    try:
+        with os.fdopen(handle, 'w') as out:
+            out.write(text)
+        os.chmod(temp, 0o600)
+        os.rename(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def save_history(directory, records, current_id, removed=()):
+    """Write every record of RECORDS, the current pointer, and remove the records in REMOVED."""
+    import os
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    for record in records:
+        _write(os.path.join(directory, record['id'] + '.json'), json.dumps(record, sort_keys=True, indent=1) + '\n')
+    if current_id:
+        _write(os.path.join(directory, 'current'), current_id + '\n')
+    for record in removed:
+        path = os.path.join(directory, record['id'] + '.json')
+        if os.path.exists(path):
+            os.unlink(path)

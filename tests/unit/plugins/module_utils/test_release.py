@@ -246,3 +246,27 @@ def test_prune_keeps_the_newest_and_the_current():
     assert [item['seq'] for item in kept] == [1, 6, 7]
     with pytest.raises(ReleaseError, match='stack_releases_keep'):
         prune(history, 0)
+
+
+def test_history_is_kept_on_disk_with_a_current_pointer(tmp_path):
+    from ansible_collections.stackops.hardened.plugins.module_utils.release import load_history, save_history
+    directory = str(tmp_path / 'demo')
+    assert load_history(directory) == ([], None)
+    history, current = activate([], record(1), '2026-03-12T10:00:00Z')
+    history, current = activate(history, record(2), '2026-03-12T10:05:00Z')
+    save_history(directory, history, current['id'])
+    loaded, current_id = load_history(directory)
+    assert current_id == current['id'] and [item['seq'] for item in loaded] == [1, 2]
+    kept, removed = prune(loaded, 1, current_id)
+    save_history(directory, kept, current_id, removed)
+    assert [item['id'] for item in load_history(directory)[0]] == [current_id]
+    assert oct((tmp_path / 'demo' / (current_id + '.json')).stat().st_mode & 0o777) == '0o600'
+
+
+def test_the_filter_refuses_instead_of_raising():
+    from ansible_collections.stackops.hardened.plugins.filter.release import release_plan
+    result = release_plan(SERVICES, 'demo', {}, image_tags={'nope': '1'})
+    assert result['refusals'] and 'stack_image_tags names nope' in result['refusals'][0]
+    result = release_plan(SERVICES, 'demo', {'read_only': True}, image_tags={'api': '1.1'}, live=render(SERVICES),
+                          secrets_dir='/opt/demo/secrets', current={'slots': {'api': 'a'}})
+    assert result['changed'] == ['api'] and result['refusals'] == []
