@@ -11,7 +11,10 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.stackops.hardened.plugins.module_utils.release import apply_image_tags, plan_release
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.stackops.hardened.plugins.module_utils.release import (
+    apply_image_tags, current_upstreams, plan_release, with_slots)
 from ansible_collections.stackops.hardened.plugins.module_utils.stack import StackError, readable_services, render_project
 
 
@@ -40,8 +43,24 @@ def release_plan(services, name, defaults, image_tags=None, public_ports=None, s
                     replace={}, first=False)
 
 
+def release_services(services, slots, offset=10000):
+    """The services with the published ports of each service in slot b moved by OFFSET."""
+    try:
+        return with_slots(readable_services(_plain(services)), _plain(slots or {}), int(offset))
+    except StackError as exc:
+        raise AnsibleFilterError('release_services: %s' % exc)
+
+
+def release_upstreams(services, slots, offset=10000):
+    """{service: loopback port} of every side-by-side service in its slot."""
+    try:
+        return current_upstreams(readable_services(_plain(services)), _plain(slots or {}), int(offset))
+    except StackError as exc:
+        raise AnsibleFilterError('release_upstreams: %s' % exc)
+
+
 class FilterModule(object):  # pylint: disable=too-few-public-methods
     """The release filters."""
 
     def filters(self):
-        return {'release_plan': release_plan}
+        return {'release_plan': release_plan, 'release_services': release_services, 'release_upstreams': release_upstreams}

@@ -485,3 +485,13 @@ def save_history(directory, records, current_id, removed=()):
         path = os.path.join(directory, record['id'] + '.json')
         if os.path.exists(path):
             os.unlink(path)
+
+
+def current_upstreams(services, slots, offset):
+    """{service: loopback port} of every side-by-side service in its current slot."""
+    oneshots = set(oneshot_services(services))
+    result = {}
+    for name in sorted(services):
+        if replacement(name, services[name], oneshots) == SIDE_BY_SIDE:
+            result[name] = slot_port(first_published_port(name, services[name]), (slots or {}).get(name, 'a'), offset)
+    return result
