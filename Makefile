@@ -24,7 +24,7 @@ JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy rules-test changelog build clean
+        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy bench-deploy rules-test changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
@@ -36,6 +36,7 @@ help:
 	@echo "make bench-backup  back up a 1 GiB database vs pg_dump | gzip, and time its restore"
 	@echo "make bench-policy  time the stack policy gate on a 200-service stack and on a 30 KB command"
 	@echo "make bench-faults  cut site.yml at every tenth task, each on a fresh host; how many converge"
+	@echo "make bench-deploy  a one-service image change through deploy.yml and a broken one rolled back: seconds, failed requests"
 	@echo "make rules-test  promtool test rules for every alert of the monitoring role"
 	@echo "make bench-alert seconds from injected failure to Telegram message per class, and the RSS of monitoring"
 
@@ -116,3 +117,6 @@ bench-faults: setup
 
 bench-policy: venv collection
 	@$(BIN)/python scripts/bench_policy.py
+
+bench-deploy: setup
+	@$(BIN)/python scripts/bench_deploy.py
