@@ -22,6 +22,7 @@ import fcntl
 import os
 import re
 import stat
+import time
 
 from ansible_collections.stackops.hardened.plugins.module_utils import files
 
@@ -68,9 +69,41 @@ def read_secret_token(path, label=None):
     return token
 
 
-def secret_map_entry(token):
-    """An nginx `map` entry that gives 1 for exactly this header value (a regex: plain map keys ignore case)."""
-    return '"~^%s$" 1;\n' % token
+def secret_map_entry(token, forward=None):
+    """An nginx `map` entry for exactly this header value (a regex: plain map keys ignore case).
+
+    Its value is the token passed on to the upstream: the token itself, or during a grace
+    window the current token for the previous one (so the bot, which knows only the current
+    token, accepts what Telegram still sends with the old one).
+    """
+    return '"~^%s$" "%s";\n' % (token, forward or token)
+
+
+_ENTRY = re.compile(r'^"~\^([A-Za-z0-9_-]{1,256})\$" +(?:"([A-Za-z0-9_-]{1,256})"|1);$', re.M)
+_UNTIL = re.compile(r'^# until ([0-9]{1,12})\b')
+
+
+def map_tokens(content):
+    """(token matched, token passed on) of a map entry file, or (None, None); also reads the older "1;" entries."""
+    if not content:
+        return None, None
+    match = _ENTRY.search(content.decode('ascii', 'replace') if isinstance(content, bytes) else content)
+    if not match:
+        return None, None
+    return match.group(1), match.group(2) or match.group(1)
+
+
+def previous_content(old_token, new_token, until):
+    """The grace file: when it ends (epoch seconds, first line), and the old token passed on as the new one."""
+    stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(until))
+    return ('# until %d (%s): the previous webhook token, accepted until then and passed on as the current one\n'
+            % (until, stamp)) + secret_map_entry(old_token, new_token)
+
+
+def grace_until(content):
+    """The epoch second a grace file ends, or None when it does not say."""
+    match = _UNTIL.match(content.decode('ascii', 'replace') if isinstance(content, bytes) else (content or ''))
+    return int(match.group(1)) if match else None
 
 
 # ---------------------------------------------------------------- planning
@@ -102,7 +135,7 @@ def read_current(path):
     return dict(content=content, mode=stat.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid)
 
 
-def plan_changes(wanted, absent=(), check_mode=False):
+def plan_changes(wanted, absent=(), check_mode=False, now=None):
     """Compare the wanted files with the host; return the list of changes to make.
 
     files: dicts with path, and content (text) or secret_from (a secret file: the content
@@ -110,7 +143,13 @@ def plan_changes(wanted, absent=(), check_mode=False):
     Each change: dict(path, action ('write' or 'remove'), content (bytes or None), secret,
     uid, gid, mode, current (see read_current), diff). In check mode a missing secret file
     counts as a change instead of an error (the secrets role would write it first).
+
+    A secret entry with `previous` (a path) and `grace` (seconds) keeps a grace file there:
+    when the token changes, the token it replaces is written to it, accepted for `grace`
+    seconds from now (see previous_content); a grace file that ended, that no longer
+    matches the current token, or whose entry has no grace any more is removed.
     """
+    now = int(time.time() if now is None else now)
     seen = set()
     changes = []
     if not isinstance(wanted, (list, tuple)):
@@ -142,10 +181,17 @@ def plan_changes(wanted, absent=(), check_mode=False):
             raise ConfigError('the directory of %s does not exist' % path)
         uid, gid, mode = _attributes(entry, path)
         current = read_current(path)
-        if current is not None and content == current['content'] \
-                and uid in (None, current['uid']) and gid in (None, current['gid']) and mode in (None, current['mode']):
-            continue
-        changes.append(_change(path, 'write', entry, content, current, (uid, gid, mode)))
+        grace = None
+        if secret and entry.get('previous') is not None:
+            if entry['previous'] in seen:
+                raise ConfigError('%s is given twice' % entry['previous'])
+            seen.add(entry['previous'])
+            grace = _previous_change(entry, content, current, now)
+        if current is None or content != current['content'] \
+                or uid not in (None, current['uid']) or gid not in (None, current['gid']) or mode not in (None, current['mode']):
+            changes.append(_change(path, 'write', entry, content, current, (uid, gid, mode)))
+        if grace is not None:
+            changes.append(grace)
     for index, path in enumerate(absent or ()):
         path = _checked_path(path, 'absent[%d]' % index)
         if path in seen:
@@ -156,7 +202,36 @@ def plan_changes(wanted, absent=(), check_mode=False):
     return changes
 
 
-FIELDS = ('path', 'content', 'secret_from', 'owner', 'group', 'mode', 'label')
+FIELDS = ('path', 'content', 'secret_from', 'owner', 'group', 'mode', 'label', 'previous', 'grace')
+
+
+def _previous_change(entry, content, current, now):
+    """The change of an entry's grace file (write, remove) or None; see plan_changes."""
+    if content is None:
+        return None  # check mode, before the secrets role wrote the secret: nothing to judge yet
+    where = entry['previous']
+    existing = read_current(where)
+    grace = entry.get('grace') or 0
+    new_token = map_tokens(content)[0]
+    old_token = map_tokens(current['content'])[0] if current is not None else None
+    spec = dict(secret_from=entry['secret_from'], owner=entry.get('owner'), group=entry.get('group'),
+                mode=entry.get('mode'))
+    if grace > 0 and old_token and old_token != new_token:
+        change = _change(where, 'write', spec, previous_content(old_token, new_token, now + grace).encode('ascii'),
+                         existing, _attributes(spec, where))
+        change['until'] = now + grace
+    elif existing is None:
+        return None
+    else:
+        until = grace_until(existing['content'])
+        matched, passed_on = map_tokens(existing['content'])
+        if grace > 0 and until is not None and now < until <= now + grace and passed_on == new_token \
+                and matched not in (None, new_token):
+            return None  # still in its window
+        change = _change(where, 'remove', spec, None, existing, (None, None, None))
+        change['until'] = None
+    change['grace_of'] = entry['path']
+    return change
 
 
 def _checked_path(path, where):
@@ -197,6 +272,15 @@ def _checked_entry(entry, index):
             raise ConfigError('%s: content holds characters UTF-8 cannot encode (lone surrogates)' % path) from None
     if entry.get('secret_from') is not None:
         entry['secret_from'] = _checked_path(entry['secret_from'], '%s: secret_from' % path)
+    if entry.get('previous') is not None:
+        if entry.get('secret_from') is None:
+            raise ConfigError('%s: previous (a grace file) needs secret_from' % path)
+        entry['previous'] = _checked_path(entry['previous'], '%s: previous' % path)
+        if entry['previous'] == path:
+            raise ConfigError('%s: previous must be another file than the entry itself' % path)
+    grace = entry.get('grace')
+    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int) or grace < 0):
+        raise ConfigError('%s: grace must be whole seconds, 0 or more, got %r' % (path, grace))
     label = entry.get('label')
     if label is not None and not isinstance(label, str):
         raise ConfigError('%s: label must be text, got %s' % (path, type(label).__name__))

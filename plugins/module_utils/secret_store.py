@@ -584,14 +584,22 @@ def _other_copies(directory, name, paths):
     return found
 
 
-def sync_store(directory, items, check_mode=False, prune=True, generate=generate_value):
+def sync_store(directory, items, check_mode=False, prune=True, generate=generate_value, regenerate=()):
     """Bring DIRECTORY to hold ITEMS; returns dict(changed, changed_names, generated_names, removed, fingerprints,
     changes). items: dicts with name, owners (['uid:gid']), and value or generate ({length, alphabet}).
 
-    A generated secret is made once: an existing copy is kept and copied to new owners. In check mode nothing is
-    written; a secret that would be generated gets the fingerprint 'pending'."""
+    A generated secret is made once: an existing copy is kept and copied to new owners, unless its name is in
+    regenerate (a rotation: a new value replaces it). In check mode nothing is written; a secret that would be
+    generated gets the fingerprint 'pending'."""
     changes, changed_names, generated_names, removed = [], set(), [], []
     checked = _store_items(directory, items)
+    regenerate = set(regenerate or ())
+    generated = set(name for name, _owners, value, _spec in checked if value is None)
+    refused = sorted(regenerate - generated)
+    if refused:
+        raise SecretError('regenerate names %s, which %s not generated secret%s of this store: give a secret with a '
+                          'value its new value instead' % (', '.join(refused), 'is' if len(refused) == 1 else 'are',
+                                                            '' if len(refused) == 1 else 's'))
     directory = os.path.normpath(directory)
     _ensure_dir(directory, check_mode, changes)
     key_path = os.path.join(directory, KEY_FILE)
@@ -609,7 +617,7 @@ def sync_store(directory, items, check_mode=False, prune=True, generate=generate
         paths = [(os.path.join(directory, str(uid), name), uid, gid) for uid, gid in owners]
         if value is None:
             existing = [_read(path) for path in [entry[0] for entry in paths] + _other_copies(directory, name, paths)
-                        if os.path.isfile(path)]
+                        if os.path.isfile(path)] if name not in regenerate else []
             existing = [text for text in existing if text]
             if existing:
                 value = existing[0]

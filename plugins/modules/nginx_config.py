@@ -42,8 +42,9 @@ options:
         description:
           - A file on the host holding a Telegram webhook secret token (1-256 characters C(A-Z), C(a-z), C(0-9), C(_),
             C(-); white space around it is ignored).
-          - The content becomes the C(map) entry C("~^TOKEN$" 1;), for inclusion in a C(map) block over
-            C($http_x_telegram_bot_api_secret_token) (a regular expression, because plain C(map) keys ignore case).
+          - The content becomes the C(map) entry C("~^TOKEN$" "TOKEN";), for inclusion in a C(map) block over
+            C($http_x_telegram_bot_api_secret_token) (a regular expression, because plain C(map) keys ignore case);
+            its value is the token passed on to the upstream.
           - A missing file, or one that is not such a token, fails the module before anything changes; in check mode
             a missing file is reported as a change.
         type: path
@@ -59,6 +60,20 @@ options:
       label:
         description: What the file is for (a site name), used in messages.
         type: str
+      previous:
+        description:
+          - With O(files[].secret_from) and O(files[].grace) - the grace file of the entry. When the token changes,
+            the token it replaces is written here as a C(map) entry whose value is the new token, with a first line
+            C(# until EPOCH) (now plus O(files[].grace) seconds); include it in the same C(map) block, so nginx
+            accepts the old token too and passes the new one on.
+          - The file is removed when its window ended, when it no longer matches the current token, and when
+            O(files[].grace) is 0. Something must still remove it at the end of its window between runs (the nginx
+            role installs a systemd path unit and service for that).
+        type: path
+      grace:
+        description: Seconds the previous token stays accepted after a change (0 accepts only the new one).
+        type: int
+        default: 0
   absent:
     description:
       - Files to remove in the same transaction (sites no longer wanted).
@@ -119,6 +134,12 @@ changed_files:
   type: list
   elements: str
   sample: [/etc/nginx/stackops/sites/api.example.test.conf]
+grace:
+  description: Grace files written, with the epoch second their window ends.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /etc/nginx/stackops/secrets/api.example.test.webhook.previous.map, label: api.example.test, until: 1767225600}]
 test_output:
   description: What O(test_command) printed when it rejected the files (also in the failure message).
   returned: failure
@@ -152,6 +173,8 @@ def main():
                     group=dict(type='str'),
                     mode=dict(type='str'),
                     label=dict(type='str'),
+                    previous=dict(type='path'),
+                    grace=dict(type='int', default=0),
                 ),
                 mutually_exclusive=[('content', 'secret_from')],
                 required_one_of=[('content', 'secret_from')],
@@ -180,7 +203,10 @@ def main():
     except ConfigError as exc:
         module.fail_json(msg=str(exc), changed_files=[])
 
-    result = dict(changed=bool(changes), changed_files=changed_files)
+    labels = dict((entry['path'], entry.get('label')) for entry in params['files'])
+    result = dict(changed=bool(changes), changed_files=changed_files,
+                  grace=[dict(path=change['path'], label=labels.get(change['grace_of']), until=change['until'])
+                         for change in changes if change.get('grace_of') and change['action'] == 'write'])
     if module._diff and changes:
         result['diff'] = [change['diff'] for change in changes]
     module.exit_json(**result)

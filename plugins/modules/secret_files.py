@@ -65,6 +65,14 @@ options:
     description: Remove files under C(DIRECTORY/UID/) that O(secrets) no longer declares for that uid.
     type: bool
     default: true
+  regenerate:
+    description:
+      - Names of generated secrets (O(secrets[].generate)) to generate anew, replacing the value on the host - a
+        rotation. Every run that names a secret here gives it a new value; names of secrets with a O(secrets[].value)
+        are refused.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -153,12 +161,13 @@ def main():
                 required_one_of=[('value', 'generate')],
             ),
             prune=dict(type='bool', default=True),
+            regenerate=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
     try:
         result = sync_store(module.params['directory'], module.params['secrets'], check_mode=module.check_mode,
-                            prune=module.params['prune'])
+                            prune=module.params['prune'], regenerate=module.params['regenerate'])
     except (SecretError, OSError, IOError) as exc:
         module.fail_json(msg='secret_files: %s' % exc)
     if module._diff:

@@ -16,6 +16,8 @@ from ansible_collections.stackops.hardened.plugins.module_utils.nginx_config imp
     NginxTestFailed,
     apply_changes,
     locked,
+    grace_until,
+    map_tokens,
     plan_changes,
     read_secret_token,
     secret_map_entry,
@@ -97,7 +99,7 @@ def test_a_secret_file_becomes_a_case_sensitive_map_entry(tree):
     files = [dict(path=str(tree / 'sites' / 'hook.map'), secret_from=str(tree / 'secret'), mode='0600', label='api')]
     changes = plan_changes(files)
     apply_changes(changes, passing)
-    assert (tree / 'sites' / 'hook.map').read_text() == '"~^%s$" 1;\n' % TOKEN
+    assert (tree / 'sites' / 'hook.map').read_text() == '"~^%s$" "%s";\n' % (TOKEN, TOKEN)
     assert mode_of(str(tree / 'sites' / 'hook.map')) == 0o600
     assert plan_changes(files) == []
 
@@ -181,3 +183,118 @@ def test_the_lock_is_taken_and_released(tmp_path):
         assert os.path.exists(path)
     with locked(path):
         pass
+
+
+# ---------------------------------------------------------------- the webhook token's grace window
+
+NOW = 1767225600
+
+
+def hook(tree, grace, **extra):
+    entry = dict(path=str(tree / 'sites' / 'hook.map'), secret_from=str(tree / 'secret'), mode='0600', label='api',
+                 previous=str(tree / 'sites' / 'hook.previous.map'), grace=grace)
+    entry.update(extra.get('override', extra))
+    return [entry]
+
+
+def rotate(tree, token):
+    (tree / 'secret').write_text(token + '\n')
+
+
+def test_a_rotation_keeps_the_old_token_for_the_grace_window_passed_on_as_the_new(tree):
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    assert not (tree / 'sites' / 'hook.previous.map').exists()  # no rotation yet, no grace file
+    rotate(tree, 'New_token_1')
+    changes = plan_changes(hook(tree, 600), now=NOW + 5)
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == [('hook.map', 'write'),
+                                                                           ('hook.previous.map', 'write')]
+    assert changes[1]['until'] == NOW + 605 and changes[1]['grace_of'] == str(tree / 'sites' / 'hook.map')
+    assert 'New_token_1' not in repr(changes[1]['diff']) and TOKEN not in repr(changes[1]['diff'])
+    apply_changes(changes, passing)
+    assert map_tokens((tree / 'sites' / 'hook.map').read_text()) == ('New_token_1', 'New_token_1')
+    previous = (tree / 'sites' / 'hook.previous.map').read_text()
+    assert previous.startswith('# until %d (2026-01-01T00:10:05Z): the previous webhook token' % (NOW + 605))
+    assert previous.endswith('"~^%s$" "New_token_1";\n' % TOKEN)
+    assert map_tokens(previous) == (TOKEN, 'New_token_1') and grace_until(previous) == NOW + 605
+    assert mode_of(str(tree / 'sites' / 'hook.previous.map')) == 0o600
+    # within the window a run changes nothing; at its end the grace file goes
+    assert plan_changes(hook(tree, 600), now=NOW + 604) == []
+    ended = plan_changes(hook(tree, 600), now=NOW + 605)
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in ended] == [('hook.previous.map', 'remove')]
+
+
+def test_no_grace_window_accepts_only_the_new_token_and_removes_a_grace_file(tree):
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    rotate(tree, 'New_token_1')
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    changes = plan_changes(hook(tree, 0), now=NOW + 1)
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == [('hook.previous.map', 'remove')]
+    rotate(tree, 'New_token_2')
+    apply_changes(plan_changes(hook(tree, 0), now=NOW + 2), passing)
+    assert not (tree / 'sites' / 'hook.previous.map').exists()
+
+
+def test_a_second_rotation_within_the_window_keeps_the_token_it_replaces(tree):
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    rotate(tree, 'New_token_1')
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    rotate(tree, 'New_token_2')
+    apply_changes(plan_changes(hook(tree, 600), now=NOW + 100), passing)
+    previous = (tree / 'sites' / 'hook.previous.map').read_text()
+    assert map_tokens(previous) == ('New_token_1', 'New_token_2') and grace_until(previous) == NOW + 700
+
+
+@pytest.mark.parametrize('content', [
+    '"~^Other_token$" "Other_token";\n',  # no end stamp
+    '# until %d\n"~^Other_token$" "Not_the_current";\n' % (NOW + 60),  # passes on a token that is not current
+    '# until %d\n"~^%s$" "%s";\n' % (NOW + 60, TOKEN, TOKEN),  # the current token itself
+    '# until %d\n"~^Other_token$" "%s";\n' % (NOW + 99999, TOKEN),  # ends later than the window allows
+])
+def test_a_grace_file_that_does_not_fit_the_current_token_is_removed(tree, content):
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    (tree / 'sites' / 'hook.previous.map').write_text(content)
+    changes = plan_changes(hook(tree, 600), now=NOW)
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == [('hook.previous.map', 'remove')]
+
+
+def test_the_older_map_entries_are_read_and_an_upgrade_is_no_rotation(tree):
+    (tree / 'sites' / 'hook.map').write_text('"~^%s$" 1;\n' % TOKEN)
+    assert map_tokens((tree / 'sites' / 'hook.map').read_text()) == (TOKEN, TOKEN)
+    changes = plan_changes(hook(tree, 600), now=NOW)
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == [('hook.map', 'write')]
+
+
+def test_a_failing_test_puts_back_the_grace_file_too(tree):
+    apply_changes(plan_changes(hook(tree, 600), now=NOW), passing)
+    rotate(tree, 'New_token_1')
+    with pytest.raises(NginxTestFailed):
+        apply_changes(plan_changes(hook(tree, 600), now=NOW), failing)
+    assert not (tree / 'sites' / 'hook.previous.map').exists()
+    assert map_tokens((tree / 'sites' / 'hook.map').read_text())[0] == TOKEN
+
+
+def test_check_mode_before_the_secret_exists_judges_no_grace_file(tree):
+    os.unlink(str(tree / 'secret'))
+    (tree / 'sites' / 'hook.previous.map').write_text('# until %d\n"~^Old$" "New";\n' % (NOW + 60))
+    changes = plan_changes(hook(tree, 600), check_mode=True, now=NOW)
+    assert [c['path'].rsplit('/', 1)[1] for c in changes] == ['hook.map']
+
+
+@pytest.mark.parametrize('extra, words', [
+    (dict(grace=-1), 'grace must be whole seconds, 0 or more'),
+    (dict(grace=True), 'grace must be whole seconds'),
+    (dict(grace='10m'), 'grace must be whole seconds'),
+    (dict(previous='relative.map'), 'is not an absolute path'),
+])
+def test_malformed_grace_settings_are_refused(tree, extra, words):
+    with pytest.raises(ConfigError, match=words):
+        plan_changes(hook(tree, 600, override=extra), now=NOW)
+
+
+def test_a_grace_file_needs_a_secret_and_its_own_path(tree):
+    with pytest.raises(ConfigError, match='previous .a grace file. needs secret_from'):
+        plan_changes([dict(path=str(tree / 'nginx.conf'), content='x', previous=str(tree / 'p.map'))])
+    with pytest.raises(ConfigError, match='previous must be another file'):
+        plan_changes(hook(tree, 600, previous=str(tree / 'sites' / 'hook.map')))
+    with pytest.raises(ConfigError, match='both wanted and to be removed'):
+        plan_changes(hook(tree, 600), absent=[str(tree / 'sites' / 'hook.previous.map')])

@@ -573,3 +573,38 @@ def test_store_path_that_is_a_file_refused(tmp_path):
 def test_bad_owner_refused_by_the_store(store):
     with pytest.raises(SecretError, match="has owner 'app'; owners are UID:GID"):
         sync_store(store, [dict(name='a', value=GOOD, owners=['app'])])
+
+
+@needs_root
+def test_regenerate_replaces_a_generated_value_in_every_copy(store):
+    owners = ['10001:10001', ME]
+    items = [dict(name='db_password', value=GOOD, owners=[ME]),
+             dict(name='token', generate=dict(length=40), owners=owners)]
+    first = sync_store(store, items)
+    old = read(os.path.join(store, uid_of(ME), 'token'))
+    rotated = sync_store(store, items, regenerate=['token'])
+    new = [read(os.path.join(store, uid_of(owner), 'token')) for owner in owners]
+    assert new[0] == new[1] and new[0] != old and len(new[0]) == 40
+    assert rotated['changed_names'] == ['token'] and rotated['generated_names'] == ['token']
+    assert rotated['fingerprints']['token'] != first['fingerprints']['token']
+    assert rotated['fingerprints']['db_password'] == first['fingerprints']['db_password']
+    assert old not in json.dumps(rotated) and new[0] not in json.dumps(rotated)
+    # without regenerate the new value is kept
+    assert sync_store(store, items)['changed'] is False
+
+
+@needs_root
+def test_regenerate_in_check_mode_writes_nothing(store):
+    items = [dict(name='token', generate=dict(length=40), owners=[ME])]
+    sync_store(store, items)
+    old = read(os.path.join(store, uid_of(ME), 'token'))
+    result = sync_store(store, items, check_mode=True, regenerate=['token'])
+    assert result['changed'] is True and result['fingerprints']['token'] == 'pending'
+    assert read(os.path.join(store, uid_of(ME), 'token')) == old
+
+
+def test_regenerate_refuses_secrets_with_a_value_and_unknown_names(store):
+    items = [dict(name='db_password', value=GOOD, owners=[ME]), dict(name='token', generate={}, owners=[ME])]
+    with pytest.raises(SecretError, match='regenerate names db_password, nope, which are not generated secrets'):
+        sync_store(store, items, regenerate=['nope', 'db_password'])
+    assert not os.path.exists(store)
