@@ -15,7 +15,7 @@ POLICIES = {
     "12": "Hardened Debian 12 (version 3)",
     "13": "Hardened Debian 13 (version 1)",
 }
-LYNIS_MINIMUM = 80
+LYNIS_MINIMUM = 90
 
 
 def address_of(host):
@@ -193,6 +193,8 @@ def lynis_index(host, report):
 
 
 def test_lynis_hardening_index(host):
+    if host.backend.get_hostname().endswith("-strict"):
+        pytest.skip("the strict host differs in sshd alone: the index is measured on the other two")
     host.run("lynis audit system --quick --no-colors --no-log --report-file /var/tmp/stackops-lynis-after.dat")
     before = lynis_index(host, "/var/tmp/stackops-lynis-before.dat")
     after = lynis_index(host, "/var/tmp/stackops-lynis-after.dat")
