@@ -255,12 +255,14 @@ def _content_bytes(entry):
     return entry['content'].encode('utf-8')
 
 
-def plan(entry, current):
+def plan(entry, current, check_mode=False):
     """Actions that bring `current` (from inspect) to `entry` (from normalise_entry): a list, empty when in step.
 
     Possible actions: 'write' (content), 'remove', 'chown', 'chmod'. Raises ValueError when the
     entry cannot be applied to what is there (a directory for state=file, missing for
-    state=attributes, a missing parent directory).
+    state=attributes, a missing parent directory). In check mode a missing parent directory is
+    planned as a write: on a fresh host the task before (a package, a directory) has only
+    reported that it would create it.
     """
     path = entry['path']
     state = entry['state']
@@ -273,7 +275,7 @@ def plan(entry, current):
         if state == 'attributes':
             raise FileSpecError('%s does not exist: state=attributes only changes owner, group or mode of an existing '
                                 'file or directory (use state=file with content to create it)' % path)
-        if not current.get('parent_is_dir', True):
+        if not current.get('parent_is_dir', True) and not check_mode:
             raise FileSpecError('%s: parent directory %s does not exist; create it first'
                                 % (path, os.path.dirname(path)))
         actions = ['write']
@@ -526,7 +528,7 @@ def manage(raw_entries, run_command=None, check_mode=False, want_diff=False, hid
     planned = []
     for entry in entries:
         current = inspect(entry['path'])
-        planned.append((entry, current, plan(entry, current)))
+        planned.append((entry, current, plan(entry, current, check_mode=check_mode)))
 
     result = dict(changed=False, changed_paths=[], results=[], diff=[])
     for entry, current, actions in planned:

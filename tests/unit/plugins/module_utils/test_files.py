@@ -462,3 +462,12 @@ def test_redact_params_hides_content():
     assert redacted['files'][0]['content'] == CONTENT_NOT_RETURNED
     assert redacted['files'][1]['content'] is None
     assert params['files'][0]['content'] == 'secret'
+
+
+def test_check_mode_plans_a_write_under_a_directory_an_earlier_task_would_create(tmp_path):
+    wanted = [dict(path=str(tmp_path / 'nope' / 'a.conf'), content='x', mode='0644')]
+    result = manage(wanted, check_mode=True)
+    assert result['changed'] and result['results'][0]['actions'][0] == 'write'
+    assert not (tmp_path / 'nope').exists()
+    with pytest.raises(ValueError, match='parent directory .* does not exist'):
+        manage(wanted)
