@@ -75,7 +75,7 @@ def stack_datastores(services):
         if not isinstance(service, dict) or not is_datastore(service, name):
             continue
         env = _environment(service)
-        uid = str(service.get('user', '')).split(':')[0]
+        uid = str(service.get('user', '')).split(':', maxsplit=1)[0]
         for key, engine in (('POSTGRES_PASSWORD_FILE', 'postgres'), ('REDIS_PASSWORD_FILE', 'redis')):
             match = _SECRET_PATH.match(env.get(key, ''))
             if not match:
@@ -99,9 +99,8 @@ def scram_verifier(password, salt=None, iterations=4096):
     client_key = hmac.new(salted, b'Client Key', hashlib.sha256).digest()
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b'Server Key', hashlib.sha256).digest()
-    encode = base64.b64encode
-    return 'SCRAM-SHA-256$%d:%s$%s:%s' % (iterations, encode(salt).decode('ascii'), encode(stored_key).decode('ascii'),
-                                         encode(server_key).decode('ascii'))
+    parts = [base64.b64encode(part).decode('ascii') for part in (salt, stored_key, server_key)]
+    return 'SCRAM-SHA-256$%d:%s$%s:%s' % (iterations, parts[0], parts[1], parts[2])
 
 
 def alter_role_sql(user, password, salt=None):

@@ -597,9 +597,10 @@ def sync_store(directory, items, check_mode=False, prune=True, generate=generate
     generated = set(name for name, _owners, value, _spec in checked if value is None)
     refused = sorted(regenerate - generated)
     if refused:
+        several = len(refused) > 1
         raise SecretError('regenerate names %s, which %s not generated secret%s of this store: give a secret with a '
-                          'value its new value instead' % (', '.join(refused), 'is' if len(refused) == 1 else 'are',
-                                                            '' if len(refused) == 1 else 's'))
+                          'value its new value instead' % (', '.join(refused), 'are' if several else 'is',
+                                                           's' if several else ''))
     directory = os.path.normpath(directory)
     _ensure_dir(directory, check_mode, changes)
     key_path = os.path.join(directory, KEY_FILE)

@@ -57,6 +57,7 @@ attributes:
     description: Says whether the running server would get the new value; changes nothing.
   diff_mode:
     support: none
+    description: The values are secrets; there is nothing to show.
   platform:
     support: full
     platforms: posix

@@ -68,8 +68,8 @@ def test_the_scram_verifier_is_what_postgres_computes():
     salted = hashlib.pbkdf2_hmac('sha256', b'pencil', salt, 4096)
     stored = hashlib.sha256(hmac.new(salted, b'Client Key', hashlib.sha256).digest()).digest()
     server = hmac.new(salted, b'Server Key', hashlib.sha256).digest()
-    assert verifier == 'SCRAM-SHA-256$4096:%s$%s:%s' % (base64.b64encode(salt).decode(), base64.b64encode(stored).decode(),
-                                                       base64.b64encode(server).decode())
+    parts = [base64.b64encode(part).decode() for part in (salt, stored, server)]
+    assert verifier == 'SCRAM-SHA-256$4096:%s$%s:%s' % tuple(parts)
     assert scram_verifier('pencil') != scram_verifier('pencil')  # a fresh salt each time
 
 

@@ -206,8 +206,8 @@ def test_a_rotation_keeps_the_old_token_for_the_grace_window_passed_on_as_the_ne
     assert not (tree / 'sites' / 'hook.previous.map').exists()  # no rotation yet, no grace file
     rotate(tree, 'New_token_1')
     changes = plan_changes(hook(tree, 600), now=NOW + 5)
-    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == [('hook.map', 'write'),
-                                                                           ('hook.previous.map', 'write')]
+    wanted = [('hook.map', 'write'), ('hook.previous.map', 'write')]
+    assert [(c['path'].rsplit('/', 1)[1], c['action']) for c in changes] == wanted
     assert changes[1]['until'] == NOW + 605 and changes[1]['grace_of'] == str(tree / 'sites' / 'hook.map')
     assert 'New_token_1' not in repr(changes[1]['diff']) and TOKEN not in repr(changes[1]['diff'])
     apply_changes(changes, passing)
