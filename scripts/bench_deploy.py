@@ -107,7 +107,7 @@ def ship(env, inventory, tag, logfile):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--keep', action='store_true', help='keep the test host afterwards')
     args = parser.parse_args()
     env = environment()
@@ -147,9 +147,9 @@ def main():
     sys.stderr.write('\n%-10s %9s %8s %8s %8s  %s\n' % ('step', 'seconds', 'target', 'ok', 'failed', 'met'))
     for step in ('change', 'rollback'):
         item = report[step]
-        sys.stderr.write('%-10s %9.1f %8.0f %8d %8d  %s\n' % (step, item['seconds'], item['target_seconds'],
-                                                            item['requests_ok'], item['requests_failed'],
-                                                            'yes' if item['met'] else 'no'))
+        row = (step, item['seconds'], item['target_seconds'], item['requests_ok'], item['requests_failed'],
+               'yes' if item['met'] else 'no')
+        sys.stderr.write('%-10s %9.1f %8.0f %8d %8d  %s\n' % row)
     if change[1] != 0:
         log('the change failed (rc %d); see %s/change.log' % (change[1], workdir))
     if rollback[1] == 0:

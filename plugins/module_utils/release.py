@@ -374,9 +374,9 @@ def rollback_target(history, current_id, target=None):
         raise ReleaseError('stack_release_target %s is not a recorded release of this stack; recorded: %s'
                            % (target, ', '.join(ids) or 'none'))
     if found.get('status') == 'failed':
+        served = [record['id'] for record in ordered(history) if record.get('status') != 'failed']
         raise ReleaseError('stack_release_target %s is a release that failed its gate; it accepts a release that '
-                           'served: %s' % (target, ', '.join(record['id'] for record in ordered(history)
-                                                                  if record.get('status') != 'failed')))
+                           'served: %s' % (target, ', '.join(served)))
     return found
 
 

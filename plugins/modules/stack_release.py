@@ -89,8 +89,11 @@ attributes:
     description: Nothing is written in check mode; the result says what would be recorded.
   diff_mode:
     support: none
+    description: Releases are records, not files an operator edits; nothing is shown as a diff.
   platform:
+    support: full
     platforms: posix
+    description: Runs on the Debian host that holds the releases.
 '''
 
 EXAMPLES = r'''

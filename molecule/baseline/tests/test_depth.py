@@ -15,6 +15,7 @@ def _not_on_the_strict_host(host):
     if host.backend.get_hostname().endswith("-strict"):
         pytest.skip("same as stackops-baseline-bookworm outside sshd")
 
+
 # What the scenario's converge sets (molecule/baseline/converge.yml): a short lockout, so
 # the unlock can be waited for, and an AIDE alert command that records what it is given.
 FAILLOCK_DENY = 3
