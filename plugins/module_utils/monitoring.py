@@ -80,6 +80,8 @@ def chat_id_error(value):
 
 def bot_token_error(token):
     """Why a Telegram bot token is refused (never repeating it), or None."""
+    if token is not None and not isinstance(token, str):
+        return 'a %s, not a bot token (text such as the one BotFather gives)' % type(token).__name__
     text = (token or '').strip()
     if not text:
         return 'empty'
