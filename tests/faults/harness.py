@@ -124,6 +124,23 @@ def every_nth(tasks, step):
     return cuts
 
 
+def arm_decision(cut, header, in_role):
+    """Whether the cut falls after HEADER: (arm, in_role, fallback).
+
+    The cut falls at its named point. A run can pass a role without printing that point (a task
+    in an include that is skipped, a handler nothing notified on this host): then it falls as the
+    run leaves the role, at the first header that is not the role's, so that every role is still
+    cut during its part of the run.
+    """
+    if header == cut['at']:
+        return True, True, False
+    if role_of(header) == cut['role']:
+        return False, True, False
+    if in_role:
+        return True, False, True
+    return False, False, False
+
+
 def describe(cut):
     kind = 'SIGINT' if cut['kind'] == 'sigint' else 'killed connection'
     return '%s %.2f s after "%s"' % (kind, cut['delay'], cut['at'])
@@ -220,9 +237,12 @@ def run_site(inventory, host, env, cut=None, playbook=SITE, logfile=None, extra=
         match = HEADER.match(line.rstrip('\n'))
         if match:
             state['last'] = '%s [%s]' % (match.group(1), match.group(2))
-            if cut and not state['timer'] and state['last'] == cut['at']:
-                state['timer'] = threading.Timer(cut['delay'], do_cut)
-                state['timer'].start()
+            if cut and not state['timer']:
+                arm, state['in_role'], fallback = arm_decision(cut, state['last'], state.get('in_role', False))
+                if arm:
+                    state['fallback'] = fallback
+                    state['timer'] = threading.Timer(cut['delay'], do_cut)
+                    state['timer'].start()
     try:
         proc.wait(timeout=300)
     except subprocess.TimeoutExpired:
@@ -238,7 +258,7 @@ def run_site(inventory, host, env, cut=None, playbook=SITE, logfile=None, extra=
             recap = dict(ok=int(match.group(2)), changed=int(match.group(3)), unreachable=int(match.group(4)),
                          failed=int(match.group(5)))
     return dict(rc=proc.returncode, cut=state['cut'], during=state.get('cut_during'), last=state['last'],
-                recap=recap, output=''.join(state['output']))
+                fallback=state.get('fallback', False), recap=recap, output=''.join(state['output']))
 
 
 def fingerprint(host):
@@ -339,7 +359,9 @@ def test(args):
             log('cut %d/%d not made: the run ended before "%s"' % (index, len(cuts), cut['at']))
             continue
         done.append(cut)
-        log('cut %d/%d made (rc %d) during "%s"' % (index, len(cuts), result['rc'], result['during']))
+        log('cut %d/%d made (rc %d) during "%s"%s' % (index, len(cuts), result['rc'], result['during'],
+                                                      ' (its point was not reached: cut as the run left the role)'
+                                                      if result['fallback'] else ''))
         # The task that was cut may still run on the host (neither sshd nor docker exec stop a
         # command without a terminal when the client goes): wait for it, as an operator would.
         waited, what = wait_for_orphans(args.cut)

@@ -51,3 +51,18 @@ def test_compare_names_each_difference():
 def test_recap_line():
     match = harness.RECAP.match('stackops-faults-cut        : ok=153  changed=3    unreachable=0    failed=0    skipped=1')
     assert match.group(3) == '3'
+
+
+def test_a_cut_falls_at_its_point_or_as_the_run_leaves_the_role():
+    cut = dict(role='docker', at='RUNNING HANDLER [stackops.hardened.docker : Restart docker]', delay=0.1, kind='sigint')
+    seen = ['TASK [stackops.hardened.firewall : Write the rule set]',
+            'TASK [stackops.hardened.docker : Install the engine]',
+            'TASK [stackops.hardened.docker : Write daemon.json]',
+            'TASK [stackops.hardened.secrets : Write the secret files]']
+    decisions, in_role = [], False
+    for header in seen:
+        arm, in_role, fallback = harness.arm_decision(cut, header, in_role)
+        decisions.append((arm, fallback))
+    # not before the role, not inside it while its point may still come, then as the run leaves it
+    assert decisions == [(False, False), (False, False), (False, False), (True, True)]
+    assert harness.arm_decision(cut, cut['at'], True) == (True, True, False)
