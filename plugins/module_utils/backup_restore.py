@@ -23,6 +23,7 @@ import re
 import subprocess
 import time
 
+from ansible_collections.stackops.hardened.plugins.module_utils.stack_model import NAME_PATTERN
 from ansible_collections.stackops.hardened.plugins.module_utils.backup import (
     COUNT_TABLES_SQL,
     compare_counts,
@@ -47,7 +48,6 @@ class RestoreError(Exception):
         self.result = result or {}
 
 
-_PROJECT = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
 _SERVICE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,62}')
 _DATABASE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_$.-]{0,62}')
 _USER = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}')
@@ -116,7 +116,7 @@ def validate_params(params):
     """Refuse malformed options before anything runs; RestoreError naming the option and what is accepted."""
     if not isinstance(params, dict):
         raise RestoreError('the options must be a mapping')
-    _text(params, 'project', _PROJECT, 'a compose project name (lowercase letters, digits, _ or -, at most 63)')
+    _text(params, 'project', NAME_PATTERN, 'a compose project name (lowercase letters, digits, _ or -, at most 63)')
     _text(params, 'service', _SERVICE, 'a compose service name (letters, digits, _, . or -, at most 63)')
     _text(params, 'database', _DATABASE, 'a database name (letters, digits, _, $, . or -, at most 63, not starting '
                                          'with -)')

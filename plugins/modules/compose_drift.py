@@ -115,13 +115,13 @@ from ansible_collections.stackops.hardened.plugins.module_utils.docker_api impor
     list_containers,
 )
 from ansible_collections.stackops.hardened.plugins.module_utils.stack import (
+    NAME_PATTERN,
     compare_project,
     container_summary,
     parse_config_hashes,
 )
 
 
-_PROJECT = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
 _SERVICE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,62}')
 
 
@@ -137,7 +137,7 @@ def option_problem(params):
     for name in params['files']:
         if not name or '\x00' in name or '\n' in name or name.startswith('-'):
             return 'files entry %r is not a file name: give a compose file such as compose.yaml' % name[:200]
-    if params['project_name'] is not None and not _PROJECT.fullmatch(params['project_name']):
+    if params['project_name'] is not None and not NAME_PATTERN.fullmatch(params['project_name']):
         return ('project_name %r is not a compose project name: lowercase letters, digits, _ or -, at most 63'
                 % params['project_name'][:200])
     for name in params['oneshots']:
@@ -181,7 +181,7 @@ def main():
             project = module.from_json(out).get('name')
         except (ValueError, AttributeError):
             project = None
-        if not isinstance(project, str) or not _PROJECT.fullmatch(project):
+        if not isinstance(project, str) or not NAME_PATTERN.fullmatch(project):
             module.fail_json(msg='docker compose config for %s gave no project name; set project_name'
                              % params['project_src'])
     try:
