@@ -22,13 +22,12 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from cli_env import BIN, ROOT, ansible_env
+
 DOCUMENTS = ("README.md", os.path.join("docs", "operations.md"))
 PROGRAMS = ("ansible-playbook", "ansible-galaxy", "ansible-vault", "make")
 PLACEHOLDERS = {
@@ -110,19 +109,8 @@ def documented_commands():
     return cases
 
 
-def _env():
-    env = dict(os.environ)
-    env.pop("ANSIBLE_CONFIG", None)
-    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
-    env["ANSIBLE_FORCE_COLOR"] = "false"
-    env["ANSIBLE_NOCOLOR"] = "true"
-    return env
-
-
 def _run(argv, **kwargs):
-    proc = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300, check=False,
+    proc = subprocess.run(argv, cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False,
                           **kwargs)
     assert proc.returncode == 0, "%s failed (exit %d):\n%s\n%s" % (
         " ".join(shlex.quote(a) for a in argv), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
@@ -201,7 +189,7 @@ def _check_make(argv):
         assert os.path.isfile(os.path.join(ROOT, "molecule", scenario, "molecule.yml")), (
             "make %s: no Molecule scenario %r" % (" ".join(argv[1:]), scenario))
     for target in targets:
-        proc = subprocess.run(["make", "-n", target], cwd=ROOT, env=_env(), capture_output=True, text=True,
+        proc = subprocess.run(["make", "-n", target], cwd=ROOT, env=ansible_env(), capture_output=True, text=True,
                               timeout=60, check=False)
         assert "No rule to make target" not in proc.stderr, "make %s: the Makefile has no such target" % target
 

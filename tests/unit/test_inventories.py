@@ -14,12 +14,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from cli_env import BIN, ROOT, ansible_env
+
 PROBE = os.path.join(ROOT, "tests", "unit", "inventories", "probe.yml")
 INVENTORIES = ("dev", "staging", "production")
 PLAYBOOKS = sorted(name for name in os.listdir(os.path.join(ROOT, "playbooks")) if name.endswith(".yml"))
@@ -32,16 +31,6 @@ BY_DESIGN = {
     "acme_email": "nginx_acme_email",
     "secrets": "vault_telegram_bot_token",
 }
-
-
-def _env():
-    env = dict(os.environ)
-    env.pop("ANSIBLE_CONFIG", None)
-    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
-    env["ANSIBLE_NOCOLOR"] = "true"
-    return env
 
 
 def _vault_options(name, tmp_path):
@@ -57,7 +46,7 @@ def _vault_options(name, tmp_path):
 
 
 def _run(argv):
-    proc = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(argv, cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, "%s failed (exit %d):\n%s\n%s" % (
         " ".join(argv), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
     return proc
