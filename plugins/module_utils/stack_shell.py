@@ -69,6 +69,10 @@ ALWAYS_THERE = ('/', '/proc', '/sys', '/dev', '/etc', '/bin', '/sbin', '/usr', '
                 '/run', '/root', '/home', '/opt', '/srv', '/mnt', '/media')
 
 
+# Reserved words that open a compound command where a command starts.
+COMPOUND = ('if', 'while', 'until', 'for', 'case')
+
+
 class ShellError(StackError):
     """Text that cannot be read as shell words (an unclosed quote, nesting beyond reason)."""
 
@@ -138,13 +142,15 @@ class _Parser(object):  # pylint: disable=too-few-public-methods
         self.at += 1
         return token
 
-    def parse_list(self, closing=None):
+    def parse_list(self, closing=()):
+        """Commands up to one of the words or operators in CLOSING (left unread), or the end."""
+        separators = (('op', ';'), ('op', '&')) + ((('op', ';;'),) if ';;' not in closing else ())
         items = []
         while True:
-            while self.peek()[0] == 'nl' or self.peek() in (('op', ';'), ('op', '&'), ('op', ';;')):
+            while self.peek()[0] == 'nl' or self.peek() in separators:
                 self.take()
             kind, value = self.peek()
-            if kind is None or (kind == 'op' and value == closing) or (kind == 'word' and value == closing):
+            if kind is None or (kind in ('op', 'word') and value in closing):
                 return ('list', items)
             before = self.at
             items.append(self.parse_and_or(closing))
@@ -174,28 +180,95 @@ class _Parser(object):  # pylint: disable=too-few-public-methods
             stages.append(self.parse_command(closing))
         return ('pipe', negated, stages)
 
-    def group(self, closing):
+    def nested(self, closing):
+        """The list up to CLOSING, one level deeper; the closing word is left unread."""
         if self.depth >= MAX_DEPTH:
             raise ShellError('nests groups deeper than %d levels' % MAX_DEPTH)
         self.depth += 1
         inner = self.parse_list(closing)
         self.depth -= 1
+        return inner
+
+    def group(self, closing):
+        inner = self.nested((closing,))
         self.take()
         return ('group', inner)
 
+    def expect(self, word):
+        """Step over the reserved WORD where it stands (a script that leaves it out is read as if it were there)."""
+        if self.peek() == ('word', word):
+            self.take()
+
+    def parse_if(self):
+        branches, otherwise = [], None
+        while True:
+            condition = self.nested(('then',))
+            self.expect('then')
+            body = self.nested(('elif', 'else', 'fi'))
+            branches.append((condition, body))
+            kind, value = self.take()
+            if (kind, value) == ('word', 'elif'):
+                continue
+            if (kind, value) == ('word', 'else'):
+                otherwise = self.nested(('fi',))
+                self.expect('fi')
+            return ('if', branches, otherwise)
+
+    def parse_loop(self, keyword):
+        condition = None
+        if keyword == 'for':
+            while self.peek()[0] == 'word' and self.peek()[1] != 'do':
+                self.take()
+            while self.peek()[0] == 'nl' or self.peek() == ('op', ';'):
+                self.take()
+        else:
+            condition = self.nested(('do',))
+        self.expect('do')
+        body = self.nested(('done',))
+        self.expect('done')
+        return ('loop', keyword, condition, body)
+
+    def parse_case(self):
+        subject = self.take()[1] if self.peek()[0] == 'word' else ''
+        self.expect('in')
+        bodies, default = [], False
+        while True:
+            while self.peek()[0] == 'nl' or self.peek() == ('op', ';;'):
+                self.take()
+            kind, value = self.peek()
+            if kind is None or (kind, value) == ('word', 'esac'):
+                self.take()
+                return ('case', subject, bodies, default)
+            if (kind, value) == ('op', '('):
+                self.take()
+            while self.peek()[0] is not None and self.peek() != ('op', ')'):
+                kind, value = self.take()
+                default = default or (kind == 'word' and _unquote_pattern(value) == '*')
+            self.take()
+            bodies.append(self.nested((';;', 'esac')))
+
     def parse_command(self, closing):
         kind, value = self.peek()
-        if (kind, value) == ('op', '('):
+        if (kind, value) in (('op', '('), ('word', '{')) or (kind == 'word' and value in COMPOUND):
             self.take()
-            return self.group(')')
-        if (kind, value) == ('word', '{'):
-            self.take()
-            return self.group('}')
+            if value in ('(', '{'):
+                node = self.group(')' if value == '(' else '}')
+            elif value == 'if':
+                node = self.parse_if()
+            elif value == 'case':
+                node = self.parse_case()
+            else:
+                node = self.parse_loop(value)
+            while self.peek()[0] == 'redir':  # `done >/dev/null`: the redirection of the whole command
+                self.take()
+                if self.peek()[0] == 'word':
+                    self.take()
+            return node
         words = []
         while True:
             kind, value = self.peek()
             if kind == 'word':
-                if value == '}' and closing == '}':
+                if value == '}' and '}' in closing:
                     break
                 words.append(value)
                 self.take()
@@ -211,10 +284,17 @@ class _Parser(object):  # pylint: disable=too-few-public-methods
 @lru_cache(maxsize=64)
 def parse(text, depth=0):
     """The shell TEXT as a tree: ('list', [and_or...]), ('and_or', pipe, [(op, pipe)...]),
-    ('pipe', negated, [command...]), ('group', list) or ('cmd', words)."""
+    ('pipe', negated, [command...]), ('group', list), ('cmd', words), or a compound command:
+    ('if', [(condition, body)...], else-list or None), ('loop', keyword, condition or None, body) for while,
+    until and for, ('case', subject, [body...], has a * pattern)."""
     if depth > MAX_DEPTH:
         raise ShellError('nests sh -c deeper than %d levels' % MAX_DEPTH)
     return _Parser(list(shell_tokens(text)), depth).parse_list()
+
+
+def _unquote_pattern(word):
+    """A case pattern without its quotes ('*' quoted is a literal star, not the default)."""
+    return word if word.startswith(("'", '"')) else _unquote(word)
 
 
 # ---------------------------------------------------------------- simple commands
@@ -315,6 +395,8 @@ def simple_commands(text=None, argv=None, depth=0):
             stack.extend(reversed(node[2]))
         elif tag == 'group':
             stack.append(node[1])
+        elif tag in ('if', 'loop', 'case'):
+            stack.extend(reversed(_parts(node)))
         elif node[1]:
             _collect_argv(node[1], found, depth)
     return found
@@ -437,10 +519,82 @@ def _both(first, second):
     return first if first[0] >= second[0] else second
 
 
+def _parts(node):
+    """The lists inside a compound command, in the order they run."""
+    if node[0] == 'if':
+        parts = [part for branch in node[1] for part in branch]
+        return parts + ([node[2]] if node[2] is not None else [])
+    if node[0] == 'loop':
+        return ([node[2]] if node[2] is not None else []) + [node[3]]
+    return list(node[2])
+
+
+def _choice(deciders, bodies):
+    """The kind of a command whose status is that of one of BODIES, chosen by DECIDERS (the conditions)."""
+    levels = set(kind[0] for kind in bodies)
+    if levels == set([FAIL]):
+        return FAIL, None
+    decider = max([min(kind[0], PROBE) for kind in deciders] + [ALWAYS])
+    if levels <= set([ALWAYS]):
+        return (ALWAYS, TURNS + ' (every branch ends in success)') if decider >= TRIVIAL else (ALWAYS, SUCCEEDS)
+    if PROBE in levels:
+        return PROBE, None
+    if FAIL in levels and decider == PROBE:  # `if probe; then exit 0; else exit 1; fi`
+        return PROBE, None
+    weakest = [kind for kind in list(deciders) + list(bodies) if kind[0] == TRIVIAL]
+    return weakest[0] if weakest else (ALWAYS, SUCCEEDS)
+
+
+def _if_kind(node, depth):
+    deciders, bodies = [], []
+    for condition, body in node[1]:
+        kind = _node_kind(condition, depth)
+        if kind[0] != FAIL:
+            deciders.append(kind)
+            bodies.append(_node_kind(body, depth))
+        if kind[0] == ALWAYS:  # the branches after it never run
+            return _choice(deciders[:-1], bodies)
+    bodies.append(_node_kind(node[2], depth) if node[2] is not None else (ALWAYS, SUCCEEDS))
+    return _choice(deciders, bodies)
+
+
+def _case_kind(node, depth):
+    subject = node[1]
+    decider = judge_shell(subject[2:-1], depth + 1) if subject.startswith('$(') and subject.endswith(')') else \
+        ((PROBE, None) if '$(' in subject or '`' in subject else (ALWAYS, SUCCEEDS))
+    bodies = [_node_kind(body, depth) for body in node[2]]
+    if not node[3]:
+        bodies.append((ALWAYS, SUCCEEDS))  # no pattern matched: status 0
+    return _choice([decider], bodies)
+
+
+def _loop_kind(node, depth):
+    """A loop's status is its last body's, or 0 when the body never ran; a loop can also run until the
+    healthcheck's timeout, so a loop whose condition or body probes is taken as a probe."""
+    _tag, keyword, condition, body = node
+    kinds = [_node_kind(body, depth)]
+    if condition is not None:
+        decider = _node_kind(condition, depth)
+        if decider[0] == (FAIL if keyword == 'while' else ALWAYS):  # the body never runs
+            return ALWAYS, SUCCEEDS
+        if decider[0] in (TRIVIAL, PROBE):  # a constant condition decides nothing
+            kinds.append(decider)
+    level = max(min(kind[0], PROBE) for kind in kinds)
+    if level == PROBE:
+        return PROBE, None
+    return [kind for kind in kinds if kind[0] == level][0]
+
+
 def _node_kind(node, depth):
     tag = node[0]
     if tag == 'cmd':
         return _command_kind(node[1], depth)
+    if tag == 'if':
+        return _if_kind(node, depth)
+    if tag == 'case':
+        return _case_kind(node, depth)
+    if tag == 'loop':
+        return _loop_kind(node, depth)
     if tag == 'group':
         return _node_kind(node[1], depth)
     if tag == 'pipe':

@@ -28,6 +28,7 @@ from ansible_collections.stackops.hardened.plugins.module_utils.stack_shell impo
     ShellError,
     health_verdict,
     shell_words,
+    simple_commands,
 )
 
 HTTP_CHECK = ['CMD', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8000/health']
@@ -496,3 +497,47 @@ def test_rules_listed_on_one_screen():
     assert len(table) == len(RULES) <= 24
     assert all(name and reason for name, reason in table)
     assert len(set(name for name, _reason in table)) == len(table)
+
+
+# Compound commands (if, case, while, until, for) are read as the shell runs them: the status is that of
+# the branch taken, and a branch not taken (no else, no * pattern) ends in success.
+COMPOUND_WEAK = [
+    ('if true; then exit 0; fi', 'always succeeds'),
+    ('if curl -fsS http://127.0.0.1:8000/ready; then exit 0; fi', 'every failure into success'),
+    ('if curl -f http://127.0.0.1/; then :; else echo down; fi', 'every failure into success'),
+    ('if pgrep gunicorn; then exit 0; else exit 1; fi', 'process'),
+    ('if [ -e /proc/1 ]; then true; fi', 'every failure into success'),
+    ('if curl -f http://127.0.0.1/; then exit 0; fi >/dev/null 2>&1', 'every failure into success'),
+    ('case $(redis-cli ping) in PONG) exit 0 ;; esac', 'every failure into success'),
+    ('case x in x) exit 0;; esac', 'always succeeds'),
+    ('for i in 1 2 3; do echo $i; done', 'always succeeds'),
+    ('while false; do curl -f http://127.0.0.1/; done', 'always succeeds'),
+    ('sh -c "if pg_isready; then :; fi"', 'every failure into success'),
+]
+COMPOUND_GOOD = [
+    'if curl -fsS http://127.0.0.1:8000/ready; then exit 0; else exit 1; fi',
+    'if ! curl -fsS http://127.0.0.1:8000/ready; then exit 1; fi',
+    'if [ -S /run/app.sock ]; then curl -f --unix-socket /run/app.sock http://x/; else pg_isready; fi',
+    'case "$(curl -s http://127.0.0.1/health)" in ok) exit 0;; *) exit 1;; esac',
+    'until pg_isready; do sleep 1; done',
+    '{ curl -f http://127.0.0.1/; } > /dev/null',
+    'if a; then b; elif c; then d; else exit 1; fi',
+]
+
+
+@pytest.mark.parametrize('test, why', COMPOUND_WEAK)
+def test_compound_healthchecks_that_cannot_fail_refused(test, why):
+    assert health_verdict(['CMD-SHELL', test])[0] == 'weak'
+    refused(app(healthcheck=dict(test=['CMD-SHELL', test])), 'healthcheck', 'proves nothing', why)
+
+
+@pytest.mark.parametrize('test', COMPOUND_GOOD)
+def test_compound_healthchecks_that_probe_pass(test):
+    assert health_verdict(['CMD-SHELL', test]) == (None, None)
+
+
+def test_commands_inside_compound_commands_are_seen():
+    found = [words for words, _env in simple_commands('if true; then flask run --debug; else for i in 1; do uvicorn '
+                                                       'app --reload; done; fi; case $x in y) gunicorn app;; esac')]
+    assert ['flask', 'run', '--debug'] in found and ['uvicorn', 'app', '--reload'] in found \
+        and ['gunicorn', 'app'] in found
