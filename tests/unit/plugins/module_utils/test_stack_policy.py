@@ -537,7 +537,8 @@ def test_compound_healthchecks_that_probe_pass(test):
 
 
 def test_commands_inside_compound_commands_are_seen():
-    found = [words for words, _env in simple_commands('if true; then flask run --debug; else for i in 1; do uvicorn '
-                                                       'app --reload; done; fi; case $x in y) gunicorn app;; esac')]
-    assert ['flask', 'run', '--debug'] in found and ['uvicorn', 'app', '--reload'] in found \
-        and ['gunicorn', 'app'] in found
+    script = 'if true; then flask run --debug; else for i in 1; do uvicorn app --reload; done; fi; case $x in y) gunicorn app;; esac'
+    found = [words for words, _env in simple_commands(script)]
+    assert ['flask', 'run', '--debug'] in found
+    assert ['uvicorn', 'app', '--reload'] in found
+    assert ['gunicorn', 'app'] in found
