@@ -10,8 +10,8 @@ from test_baseline import release, ssh
 
 @pytest.fixture(autouse=True)
 def _not_on_the_strict_host(host):
-    """The strict host differs from the other Debian 12 host in sshd alone: these checks (AIDE
-    scans, lockouts) are proved on the other two and would only double the time."""
+    """The strict host differs from the other Debian 12 host in sshd and in leaving AIDE out:
+    these checks (AIDE scans, lockouts) are proved on the other two and would only double the time."""
     if host.backend.get_hostname().endswith("-strict"):
         pytest.skip("same as stackops-baseline-bookworm outside sshd")
 
