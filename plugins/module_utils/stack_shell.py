@@ -5,7 +5,8 @@
 
 ``shell_words`` splits text into words and operators with shlex's POSIX quoting rules (single
 and double quotes, backslashes, comments, ``$(...)``) in one linear pass, so a 30 KB command is
-read in milliseconds. ``parse`` builds lists, and-or chains, pipelines and groups from them;
+read in milliseconds. ``parse`` builds lists, and-or chains, pipelines, groups and the compound commands (if, case,
+while, until, for) from them;
 ``health_verdict`` says whether a healthcheck test can fail at all, ``simple_commands`` yields
 every command a text runs (through ``sh -c``, ``exec``, ``env``, ``timeout``…), for the rules
 that look for development servers and secrets on command lines.
@@ -260,9 +261,7 @@ class _Parser(object):  # pylint: disable=too-few-public-methods
             else:
                 node = self.parse_loop(value)
             while self.peek()[0] == 'redir':  # `done >/dev/null`: the redirection of the whole command
-                self.take()
-                if self.peek()[0] == 'word':
-                    self.take()
+                self.skip_redirection()
             return node
         words = []
         while True:
@@ -273,12 +272,16 @@ class _Parser(object):  # pylint: disable=too-few-public-methods
                 words.append(value)
                 self.take()
             elif kind == 'redir':
-                self.take()
-                if self.peek()[0] == 'word':
-                    self.take()
+                self.skip_redirection()
             else:
                 break
         return ('cmd', words)
+
+    def skip_redirection(self):
+        """Step over a redirection operator and its target word."""
+        self.take()
+        if self.peek()[0] == 'word':
+            self.take()
 
 
 @lru_cache(maxsize=64)
