@@ -13,11 +13,24 @@ LOGS="$ROOT/.cache/molecule-logs"
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.rc
 
+# Molecule's phase lines ("[name > converge] Executing") get the seconds since the
+# scenario started, so a slow scenario shows which phase its time went to.
+stamp_phases() {
+  local begin=$SECONDS line
+  while IFS= read -r line; do
+    case "$line" in
+      *'] Executing'*) printf '[+%4d s] %s\n' "$((SECONDS - begin))" "$line" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done
+  printf '[+%4d s] scenario ended\n' "$((SECONDS - begin))"
+}
+
 run_one() {
   local name="$1" start=$SECONDS rc
   echo "=== molecule scenario $name: started"
-  (cd "$ROOT" && "$ROOT/.venv/bin/molecule" test -s "$name") >"$LOGS/$name.log" 2>&1
-  rc=$?
+  (cd "$ROOT" && "$ROOT/.venv/bin/molecule" test -s "$name") 2>&1 | stamp_phases >"$LOGS/$name.log"
+  rc=${PIPESTATUS[0]}
   echo "$rc" >"$LOGS/$name.rc"
   if [ "$rc" -eq 0 ]; then
     echo "=== molecule scenario $name: passed in $((SECONDS - start)) s"
@@ -27,7 +40,7 @@ run_one() {
   fi
   return "$rc"
 }
-export -f run_one
+export -f run_one stamp_phases
 export ROOT LOGS
 
 start=$SECONDS
