@@ -227,7 +227,7 @@ def test_aide_check_unit_is_sandboxed(host):
     match = re.search(r"Overall exposure level for \S+: ([0-9.]+) (\S+)", out)
     assert match, out
     print(f"\nsystemd-analyze security stackops-aide-check.service: {match.group(1)} {match.group(2)}")
-    assert float(match.group(1)) <= 5.0, out
+    assert float(match.group(1)) <= 3.0, out
 
 
 # --- processes and units -------------------------------------------------------------------
