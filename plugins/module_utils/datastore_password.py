@@ -132,8 +132,13 @@ def _run(argv, data=None):
 
 
 def find_container(project, service, run=_run):
-    rc, out, err = run(['docker', 'ps', '--quiet', '--filter', 'label=com.docker.compose.project=%s' % project,
-                        '--filter', 'label=com.docker.compose.service=%s' % service, '--filter', 'status=running'])
+    """The running container of the service, or None (None too where Docker is not installed yet:
+    check mode on a fresh host, where the docker role has only reported it would install it)."""
+    try:
+        rc, out, err = run(['docker', 'ps', '--quiet', '--filter', 'label=com.docker.compose.project=%s' % project,
+                            '--filter', 'label=com.docker.compose.service=%s' % service, '--filter', 'status=running'])
+    except FileNotFoundError:
+        return None
     if rc != 0:
         raise PasswordError('docker ps failed (exit %d): %s' % (rc, (err or out).strip()))
     ids = out.split()

@@ -261,8 +261,9 @@ def plan(entry, current, check_mode=False):
     Possible actions: 'write' (content), 'remove', 'chown', 'chmod'. Raises ValueError when the
     entry cannot be applied to what is there (a directory for state=file, missing for
     state=attributes, a missing parent directory). In check mode a missing parent directory is
-    planned as a write: on a fresh host the task before (a package, a directory) has only
-    reported that it would create it.
+    planned as a write, and the owner and mode of a missing path as chown and chmod: on a
+    fresh host the task before (a package, a directory) has only reported that it would
+    create it.
     """
     path = entry['path']
     state = entry['state']
@@ -272,6 +273,11 @@ def plan(entry, current, check_mode=False):
         return ['remove'] if current.get('exists') or current.get('is_link') else []
 
     if not current.get('exists'):
+        if state == 'attributes' and check_mode:
+            # A package the task before would install brings the file; in check mode that task
+            # has only reported it would, so the owner and mode are planned, not refused.
+            return [action for action, wanted in (('chown', entry['uid'] is not None or entry['gid'] is not None),
+                                                  ('chmod', entry['mode'] is not None)) if wanted]
         if state == 'attributes':
             raise FileSpecError('%s does not exist: state=attributes only changes owner, group or mode of an existing '
                                 'file or directory (use state=file with content to create it)' % path)

@@ -160,6 +160,15 @@ def test_a_service_not_running_reads_the_value_when_it_starts(tmp_path):
                           msg='service redis (redis) is not running: it reads the new value when it starts')
 
 
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_a_host_without_docker_yet_runs_no_data_store(tmp_path, check_mode):
+    def no_docker(argv, data=None):
+        raise FileNotFoundError(2, 'No such file or directory', argv[0])
+    result = change_password(params(tmp_path, 'postgres'), check_mode=check_mode, run=no_docker)
+    assert result['changed'] is False and result['container'] is None
+    assert 'is not running' in result['msg']
+
+
 def test_a_failed_alter_role_is_reported_without_the_value(tmp_path):
     with pytest.raises(PasswordError) as info:
         change_password(params(tmp_path, 'postgres'), run=FakeDocker('postgres', 'old', set_fails=True))

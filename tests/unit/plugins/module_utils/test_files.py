@@ -464,6 +464,15 @@ def test_redact_params_hides_content():
     assert params['files'][0]['content'] == 'secret'
 
 
+def test_check_mode_plans_the_mode_of_a_file_a_package_would_bring(tmp_path):
+    wanted = [dict(path=str(tmp_path / 'crontab'), state='attributes', mode='0600')]
+    result = manage(wanted, check_mode=True)
+    assert result['changed'] and result['results'][0]['actions'] == ['chmod']
+    assert not (tmp_path / 'crontab').exists()
+    with pytest.raises(ValueError, match='does not exist: state=attributes'):
+        manage(wanted)
+
+
 def test_check_mode_plans_a_write_under_a_directory_an_earlier_task_would_create(tmp_path):
     wanted = [dict(path=str(tmp_path / 'nope' / 'a.conf'), content='x', mode='0644')]
     result = manage(wanted, check_mode=True)
