@@ -13,13 +13,14 @@ LOGS="$ROOT/.cache/molecule-logs"
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.rc
 
-# Molecule's phase lines ("[name > converge] Executing") get the seconds since the
+# Molecule's phase lines ("[name > converge] Executing", or "name ➜ converge: Executing")
+# get the seconds since the
 # scenario started, so a slow scenario shows which phase its time went to.
 stamp_phases() {
   local begin=$SECONDS line
   while IFS= read -r line; do
     case "$line" in
-      *'] Executing'*) printf '[+%4d s] %s\n' "$((SECONDS - begin))" "$line" ;;
+      *'] Executing'* | *': Executing') printf '[+%4d s] %s\n' "$((SECONDS - begin))" "$line" ;;
       *) printf '%s\n' "$line" ;;
     esac
   done
