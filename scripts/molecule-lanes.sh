@@ -14,8 +14,7 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.rc
 
 # Molecule's phase lines ("[name > converge] Executing", or "name ➜ converge: Executing")
-# get the seconds since the
-# scenario started, so a slow scenario shows which phase its time went to.
+# get the seconds since the scenario started, so a slow scenario shows where its time went.
 stamp_phases() {
   local begin=$SECONDS line
   while IFS= read -r line; do
