@@ -19,7 +19,7 @@ stamp_phases() {
   local begin=$SECONDS line
   while IFS= read -r line; do
     case "$line" in
-      *'] Executing'* | *': Executing') printf '[+%4d s] %s\n' "$((SECONDS - begin))" "$line" ;;
+      *'] Executing'* | *': Executing'*) printf '[+%4d s] %s\n' "$((SECONDS - begin))" "$line" ;;
       *) printf '%s\n' "$line" ;;
     esac
   done
