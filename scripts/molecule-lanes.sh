@@ -11,7 +11,8 @@ JOBS="${1:?usage: $0 JOBS SCENARIO...}"
 shift
 LOGS="$ROOT/.cache/molecule-logs"
 mkdir -p "$LOGS"
-rm -f "$LOGS"/*.log "$LOGS"/*.rc
+# Only the logs of the scenarios this run takes: another run's stay readable.
+for name in "$@"; do rm -f "$LOGS/$name.log" "$LOGS/$name.rc"; done
 
 # Molecule's phase lines ("[name > converge] Executing", or "name ➜ converge: Executing")
 # get the seconds since the scenario started, so a slow scenario shows where its time went.
