@@ -382,7 +382,14 @@ def test(args):
         fail('the reference host did not converge (rc %d):\n%s' % (reference['run']['rc'],
                                                                    tail(reference['run']['output'])))
     expected = fingerprint(args.reference)
-    diffs = compare(expected, fingerprint(args.cut))
+    got = fingerprint(args.cut)
+    # Both fingerprints and their differences stay in the log directory, for a replay.
+    for name, value in (('fingerprint-reference.json', expected), ('fingerprint-cut.json', got)):
+        with open(os.path.join(logdir, name), 'w') as handle:
+            json.dump(value, handle, indent=1, sort_keys=True)
+    diffs = compare(expected, got)
+    with open(os.path.join(logdir, 'differences.txt'), 'w') as handle:
+        handle.write(''.join(line + '\n' for line in diffs))
     if diffs:
         fail('after the cuts (seed %d) the live state differs from the host converged without interruption:\n  %s\n'
              'cuts: %s' % (seed, '\n  '.join(diffs), '\n  '.join(describe(cut) for cut in done)))
