@@ -8,13 +8,14 @@ import sys
 
 import pytest
 
+# How ssh-audit's and Lynis' output is read, shared with `make report`.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+import proof_tools  # noqa: E402  pylint: disable=wrong-import-position
+
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 OPERATOR_KEY = os.path.join(EPHEMERAL, "operator_ed25519")
 SSH_AUDIT = os.path.join(os.path.dirname(sys.executable), "ssh-audit")
-POLICIES = {
-    "12": "Hardened Debian 12 (version 3)",
-    "13": "Hardened Debian 13 (version 1)",
-}
+POLICIES = proof_tools.SSH_AUDIT_POLICIES
 LYNIS_MINIMUM = 90
 
 
@@ -109,7 +110,7 @@ def ssh_audit(host, *args):
 
 
 # ssh-audit's exit codes
-GOOD, CONNECTION_ERROR, WARNING, FAILURE = 0, 1, 2, 3
+GOOD, WARNING = proof_tools.SSH_AUDIT_GOOD, proof_tools.SSH_AUDIT_WARNING
 
 
 def test_ssh_audit_hardened_policy_passes(host):
@@ -124,11 +125,7 @@ def test_ssh_audit_plain_audit_has_no_failure(host):
     result = ssh_audit(host, "-j")
     assert result.returncode in (GOOD, WARNING), result.stdout + result.stderr
     report = json.loads(result.stdout)
-    failures = []
-    for section in ("kex", "key", "enc", "mac"):
-        for algorithm in report.get(section, []):
-            if algorithm.get("notes", {}).get("fail"):
-                failures.append(f"{section} {algorithm['algorithm']}: {algorithm['notes']['fail']}")
+    failures = proof_tools.ssh_audit_failures(report)
     assert not failures, failures
     assert not report.get("cves"), report["cves"]
     if strict(host) or release(host) == "13":
@@ -186,10 +183,9 @@ def test_unattended_security_upgrades_are_on(host):
 
 
 def lynis_index(host, report):
-    content = host.file(report).content_string
-    match = re.search(r"^hardening_index=(\d+)$", content, re.M)
-    assert match, f"no hardening_index in {report}"
-    return int(match.group(1))
+    index = proof_tools.lynis_index(host.file(report).content_string)
+    assert index is not None, f"no hardening_index in {report}"
+    return index
 
 
 def test_lynis_hardening_index(host):
@@ -199,7 +195,8 @@ def test_lynis_hardening_index(host):
     before = lynis_index(host, "/var/tmp/stackops-lynis-before.dat")
     after = lynis_index(host, "/var/tmp/stackops-lynis-after.dat")
     report = host.file("/var/tmp/stackops-lynis-after.dat").content_string
-    suggestions = re.findall(r"^suggestion\[\]=(.*)$", report, re.M)
+    suggestions = ["%s %s%s" % (item["id"], item["text"], " (%s)" % item["details"] if item["details"] else "")
+                   for item in proof_tools.lynis_suggestions(report)]
     print(f"\nLynis hardening index on {host.backend.get_hostname()}: before {before}, after {after}")
     print("Remaining suggestions:\n  " + "\n  ".join(suggestions))
     assert after >= LYNIS_MINIMUM, f"Lynis index {after} is under {LYNIS_MINIMUM} (before: {before})"
