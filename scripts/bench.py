@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import figures
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.path.join(ROOT, ".venv", "bin")
 HOST = "stackops-bench"
@@ -116,6 +118,14 @@ def main():
     print("  the five slowest tasks of verify.yml:")
     for seconds, name in slowest_tasks(verify_report, 5):
         print(f"    {seconds:6.2f} s  {name}")
+    figures.write_bench("site", dict(
+        first_converge_s=round(first, 1), first_task_results=first_results, first_changed=first_changed,
+        rerun_s=round(rerun, 1), rerun_task_results=rerun_results, rerun_changed=rerun_changed,
+        verify_s=round(verify, 1), verify_task_results=verify_results,
+        baseline_rerun_s=round(base, 1), baseline_task_results=base_results, baseline_changed=base_changed,
+        baseline_rerun_vs_reference=round(base / REFERENCE_RERUN_S, 2), reference_rerun_s=REFERENCE_RERUN_S,
+        targets_s=TARGETS, rerun_slowest_tasks=[[round(seconds, 2), name] for seconds, name in slowest_tasks(rerun_report)],
+        verify_slowest_tasks=[[round(seconds, 2), name] for seconds, name in slowest_tasks(verify_report, 5)]))
     if rerun_changed or base_changed:
         raise SystemExit(f"the re-run changed {rerun_changed} things; it must change nothing")
     return 0

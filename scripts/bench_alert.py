@@ -27,6 +27,8 @@ import time
 
 import yaml  # in the project's virtualenv
 
+import figures
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 SCENARIO = os.path.join(ROOT, 'molecule', 'monitoring')
 HOST = 'stackops-monitoring-trixie'
@@ -151,8 +153,10 @@ def main(argv):
     log('RSS MB: %s, total %.1f (target <= %d)' % (memory, total, TARGET_MB))
     ok = all(v is not None and v <= TARGET_SECONDS for v in firing.values()) and total <= TARGET_MB
     log('targets met' if ok else 'a target was missed (alert within %d s, RSS within %d MB)' % (TARGET_SECONDS, TARGET_MB))
-    print(json.dumps({'intervals': shipped, 'alert_seconds': firing, 'resolved_seconds': resolved, 'rss_mb': memory,
-                      'rss_total_mb': total, 'targets_met': ok}))
+    result = {'intervals': shipped, 'alert_seconds': firing, 'resolved_seconds': resolved, 'rss_mb': memory,
+              'rss_total_mb': total, 'targets_met': ok}
+    print(json.dumps(result))
+    figures.write_bench('alert', dict(result, target_seconds=TARGET_SECONDS, target_rss_mb=TARGET_MB))
     return 0
 
 

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+import figures
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 HOST = 'stackops-bench-backup'
 BIN = os.path.join(ROOT, '.venv', 'bin')
@@ -237,6 +239,7 @@ def main():
         log('restore of ours: %.1f s (pg_restore --jobs %d; %.1f s with the scratch container)'
             % (check['restore_seconds'], args.jobs, check['total_seconds']))
         print(json.dumps(result, indent=2))
+        figures.write_bench('backup', result)
     finally:
         if not args.keep:
             run(['docker', 'rm', '--force', '--volumes', HOST], stdout=subprocess.DEVNULL, check=False)

@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+import figures
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 HOST = 'stackops-bench-deploy'
 BIN = os.path.join(ROOT, '.venv', 'bin')
@@ -155,6 +157,7 @@ def main():
     if rollback[1] == 0:
         log('the broken release was not refused (rc 0); see %s/rollback.log' % workdir)
     print(json.dumps(report))
+    figures.write_bench('deploy', report)
 
 
 if __name__ == '__main__':

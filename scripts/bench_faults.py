@@ -10,18 +10,40 @@ shared); BENCH_FAULTS_MAX picks that many of the cut points at random (STACKOPS_
 The harness is tests/faults/harness.py, shared with the Molecule scenario `faults`.
 """
 import os
+import re
 import subprocess
 import sys
 
+import figures
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+# The harness's last line, e.g. "bench-faults: 27 of 28 cut hosts converged to the reference fingerprint
+# (28 cuts made, seed 20261204) in 5123 s (target: all of them)".
+SUMMARY = re.compile(r"^bench-faults: (?P<converged>\d+) of (?P<hosts>\d+) cut hosts converged .*\((?P<made>\d+) cuts made, "
+                     r"seed (?P<seed>\d+)\) in (?P<seconds>\d+) s")
+
+
+def summary(line):
+    """The figures of the harness's summary line, or None for any other line."""
+    match = SUMMARY.match(line)
+    return dict((key, int(value)) for key, value in match.groupdict().items()) if match else None
 
 
 def main():
+    settings = dict(every=os.environ.get("BENCH_FAULTS_EVERY", "10"), jobs=os.environ.get("BENCH_FAULTS_JOBS", "1"),
+                    max_cuts=os.environ.get("BENCH_FAULTS_MAX", "0"))
     args = [sys.executable, os.path.join(ROOT, "tests", "faults", "harness.py"), "bench",
-            "--every", os.environ.get("BENCH_FAULTS_EVERY", "10"),
-            "--jobs", os.environ.get("BENCH_FAULTS_JOBS", "1"),
-            "--max-cuts", os.environ.get("BENCH_FAULTS_MAX", "0")]
-    return subprocess.call(args, cwd=ROOT)
+            "--every", settings["every"], "--jobs", settings["jobs"], "--max-cuts", settings["max_cuts"]]
+    found = None
+    with subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            found = summary(line) or found
+    if found:
+        figures.write_bench("faults", dict(found, exit_code=proc.returncode, every=int(settings["every"]),
+                                           jobs=int(settings["jobs"]), max_cuts=int(settings["max_cuts"])))
+    return proc.returncode
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ sys.path.insert(0, os.path.join(ROOT, '.cache', 'collections'))
 
 from ansible_collections.stackops.hardened.plugins.module_utils.stack import check_stack  # noqa: E402
 
+import figures  # noqa: E402  pylint: disable=wrong-import-position
+
 
 def service(index):
     kind = index % 4
@@ -46,6 +48,8 @@ def main():
                                                  secret_names=['api_token']), 5)
     print('200-service stack: %.3f s (target < 0.5 s), %d refusals, %d warnings'
           % (seconds, len(verdict['refusals']), len(verdict['warnings'])))
+    stack = dict(services=len(services), best_of=5, seconds=round(seconds, 4), target_seconds=0.5,
+                 refusals=len(verdict['refusals']), warnings=len(verdict['warnings']))
     words = ['--option-%d=value-%d' % (number, number) for number in range(2000)]
     command = ' '.join(['gunicorn', 'app:app'] + words)
     while len(command) < 30 * 1024:
@@ -56,6 +60,10 @@ def main():
     seconds, verdict = timed(lambda: check_stack('bench', one, strict=True), 20)
     print('30 KB command (%d bytes, %d words): %.1f ms (target < 10 ms), %d refusals'
           % (len(command), len(command.split()), seconds * 1000, len(verdict['refusals'])))
+    figures.write_bench('policy', dict(
+        stack_200_services=stack,
+        command_30_kb=dict(bytes=len(command), words=len(command.split()), best_of=20, ms=round(seconds * 1000, 2),
+                           target_ms=10, refusals=len(verdict['refusals']))))
     return 0
 
 

@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
 from ansible_collections.stackops.hardened.plugins.module_utils.scan import scan_tcp  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.stackops.hardened.plugins.modules import port_scan  # noqa: E402  pylint: disable=wrong-import-position
 
+import figures  # noqa: E402  pylint: disable=wrong-import-position
+
 IMAGE = "stackops-testhost:trixie"
 LISTEN_PORT = 8080
 HOSTS = {"resets": "stackops-bench-scan-resets", "drops": "stackops-bench-scan-drops"}
@@ -90,6 +92,7 @@ def main():
     print(f"{'host':<28}{'nmap':>8}{'fastest':>9}{'median':>8}{'slowest':>9}{'ratio':>7}{'target':>8}"
           "  runs with nmap's open ports")
     failed = False
+    found = []
     for kind, address, nmap_s, nmap_open, runs in rows:
         times = [duration for duration, dummy in runs]
         median = statistics.median(times)
@@ -100,8 +103,14 @@ def main():
         print(f"{kind + ' (' + address + ')':<28}{nmap_s:7.1f}s{min(times):8.1f}s{median:7.1f}s{max(times):8.1f}s"
               f"{ratio:7.2f}{TARGETS[kind]:8.2f}  {same}/{len(runs)} {nmap_open}"
               + (f"  DIFFERENT: {differing}" if differing else ""))
+        found.append(dict(host=kind, nmap_s=round(nmap_s, 1), fastest_s=round(min(times), 1), median_s=round(median, 1),
+                          slowest_s=round(max(times), 1), ratio=round(ratio, 2), target_ratio=TARGETS[kind],
+                          runs_with_nmaps_open_ports="%d/%d" % (same, len(runs)), nmap_open=nmap_open,
+                          differing=[list(ports) for ports in differing]))
     print("targets: ratio <= %.2f on the host that resets, <= %.2f (and at most 8 s) on the host that drops; "
           "nmap's open ports in every run" % (TARGETS["resets"], TARGETS["drops"]))
+    figures.write_bench("scan", dict(runs=RUNS, ports="1-65535", nmap="nmap -sT -p- -T4 -Pn",
+                                     hosts=dict((row.pop("host"), row) for row in found), all_runs_found_nmaps_ports=not failed))
     return 1 if failed else 0
 
 
