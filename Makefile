@@ -25,7 +25,8 @@ JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy bench-deploy rules-test changelog build clean
+        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy bench-deploy report rules-test \
+        changelog build clean
 
 help:
 	@echo "make demo        start a local Debian host container and run site.yml on it"
@@ -40,6 +41,7 @@ help:
 	@echo "make bench-deploy  a one-service image change through deploy.yml and a broken one rolled back: seconds, failed requests"
 	@echo "make rules-test  promtool test rules for every alert of the monitoring role"
 	@echo "make bench-alert seconds from injected failure to Telegram message per class, and the RSS of monitoring"
+	@echo "make report      the proofs on the dev host of make demo, and the bench figures: docs/figures/<version>.md"
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -121,3 +123,6 @@ bench-policy: venv collection
 
 bench-deploy: setup
 	@$(BIN)/python scripts/bench_deploy.py
+
+report: setup
+	@$(BIN)/python scripts/report.py
