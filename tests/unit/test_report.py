@@ -384,13 +384,13 @@ def test_rendered_page_says_how_it_was_made_and_shows_every_figure():
     assert "| Lynis hardening index | 89 (270 tests, Lynis 3.1.4, 7 suggestions left) |" in text
     assert "| SSH-7408 | Consider hardening SSH configuration | AllowTcpForwarding (set YES to NO) |" in text
     assert "| ssh-audit policy | Hardened Debian 13 (version 1): passed |" in text
-    assert "| sslyze, Mozilla intermediate | api.demo.test compliant; app.demo.test did not run |" in text
-    assert "| testssl.sh rating | api.demo.test A; app.demo.test did not run |" in text
-    assert "| app.demo.test | did not run: sslyze did not run: connection refused |" in text
+    assert "| sslyze, Mozilla intermediate | api.demo.test compliant; app.demo.test no result (see below) |" in text
+    assert "| testssl.sh rating | api.demo.test A; app.demo.test no result (see below) |" in text
+    assert "| app.demo.test | no result: sslyze did not run: connection refused |" in text
     assert "`nginx_hsts: false`" in text
     assert "| 2.16 | Userland proxy is disabled | pass | daemon.json userland-proxy: false; 0 docker-proxy processes |" in text
     assert "| Docker daemon, CIS items the docker role covers | 8 of 8 pass (CIS Docker Benchmark v1.6.0) |" in text
-    assert "Outside view (port_scan): **Did not run:** port_scan failed: the scan of 172.17.0.2 reached" in text
+    assert "Outside view (port_scan): **No result:** port_scan failed: the scan of 172.17.0.2 reached" in text
     assert "| verify.yml | 1 of 2 checks pass (26.9 s) |" in text
     assert "| scan | FAIL | 8000/tcp is reachable from outside |" in text
     # every bench is named; those without figures say so
@@ -408,10 +408,10 @@ def test_rendered_page_says_plainly_what_did_not_run():
     page["verify"] = dict(page["verify"], error="no JSON proof from verify.yml")
     page["git"]["uncommitted_paths"] = 3
     text = report.render_markdown(page)
-    assert "**Did not run:** Lynis did not run: apt could not reach the mirror" in text
-    assert "| Lynis hardening index | did not run |" in text
-    assert "**Did not run:** the Docker daemon could not be read" in text
-    assert "| verify.yml | did not run |" in text
+    assert "**No result:** Lynis did not run: apt could not reach the mirror" in text
+    assert "| Lynis hardening index | no result (see below) |" in text
+    assert "**No result:** the Docker daemon could not be read" in text
+    assert "| verify.yml | no result (see below) |" in text
     assert "with 3 uncommitted changed paths" in text
 
 
