@@ -20,7 +20,9 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 
 from ansible_collections.stackops.hardened.plugins.module_utils.stack_model import NAME_PATTERN
@@ -152,13 +154,27 @@ def _run(argv, data=None, check=True, timeout=None):
     return proc.returncode, out, err
 
 
+# How a stack's containers are labelled: by compose (project, service) and, on a Swarm
+# cluster, by the stack's service tasks (namespace, <stack>_<service>).
+def container_filters(project, service):
+    """The `docker ps` label filters of a service's containers: compose's first, then Swarm's."""
+    return [['label=com.docker.compose.project=%s' % project, 'label=com.docker.compose.service=%s' % service],
+            ['label=com.docker.stack.namespace=%s' % project,
+             'label=com.docker.swarm.service.name=%s_%s' % (project, service)]]
+
+
 def find_containers(project, service, running_only=True):
-    argv = ['docker', 'ps', '--quiet', '--no-trunc',
-            '--filter', 'label=com.docker.compose.project=%s' % project,
-            '--filter', 'label=com.docker.compose.service=%s' % service]
-    if running_only:
-        argv += ['--filter', 'status=running']
-    return _run(argv)[1].split()
+    """IDs of the containers of a compose service, or, when there is none, of the Swarm service's tasks here."""
+    for labels in container_filters(project, service):
+        argv = ['docker', 'ps', '--quiet', '--no-trunc']
+        for label in labels:
+            argv += ['--filter', label]
+        if running_only:
+            argv += ['--filter', 'status=running']
+        found = _run(argv)[1].split()
+        if found:
+            return found
+    return []
 
 
 def in_container(container, password_file, user, command, stdin=False):
@@ -262,8 +278,12 @@ def inspect(container):
     return json.loads(_run(['docker', 'inspect', container])[1])[0]
 
 
-def scratch_run_argv(name, live, database, project):
-    """docker run arguments of a throw-away container shaped like the live Postgres container."""
+def scratch_run_argv(name, live, database, project, secret_files=None):
+    """docker run arguments of a throw-away container shaped like the live Postgres container.
+
+    secret_files: destination -> host file, mounted read-only in place of the live container's
+    (a Swarm task's secrets are not bind mounts that docker inspect lists).
+    """
     config, host = live.get('Config') or {}, live.get('HostConfig') or {}
     argv = ['docker', 'run', '--detach', '--rm', '--name', name, '--network', 'none',
             '--label', 'stackops.restore-check=%s' % project]
@@ -272,6 +292,10 @@ def scratch_run_argv(name, live, database, project):
     if host.get('ReadonlyRootfs'):
         argv.append('--read-only')
     tmpfs = dict(host.get('Tmpfs') or {})
+    # A Swarm task lists its tmpfs mounts among its mounts.
+    for mount in live.get('Mounts') or []:
+        if mount.get('Type') == 'tmpfs' and mount.get('Destination') and mount['Destination'] != '/dev/shm':
+            tmpfs.setdefault(mount['Destination'], '')
     tmpfs.setdefault('/tmp', '')
     for path in sorted(tmpfs):
         argv += ['--tmpfs', path + (':' + tmpfs[path] if tmpfs[path] else '')]
@@ -280,11 +304,39 @@ def scratch_run_argv(name, live, database, project):
         if (key.startswith('POSTGRES_') or key.startswith('PG')) and key != 'POSTGRES_DB':
             argv += ['--env', entry]
     argv += ['--env', 'POSTGRES_DB=%s' % database]
+    secrets = {}
     for mount in live.get('Mounts') or []:
         if mount.get('Destination', '').startswith('/run/secrets/') and mount.get('Source'):
-            argv += ['--volume', '%s:%s:ro' % (mount['Source'], mount['Destination'])]
+            secrets[mount['Destination']] = mount['Source']
+    secrets.update(secret_files or {})
+    for destination in sorted(secrets):
+        argv += ['--volume', '%s:%s:ro' % (secrets[destination], destination)]
     argv.append(config.get('Image') or live.get('Image'))
     return argv
+
+
+def mounted_files(live):
+    """Destinations of the live container's bind-mounted files (its secrets with compose)."""
+    return set(mount['Destination'] for mount in live.get('Mounts') or [] if mount.get('Source') and mount.get('Destination'))
+
+
+def hand_over_password(container, live, password_file):
+    """A private copy of the password file of a container whose secret is not a bind mount (a Swarm task).
+
+    Read inside the live container, written 0400 for the container's user in a directory of
+    its own under /run (memory on a systemd host), never shown. Returns (directory, file); the
+    caller removes the directory.
+    """
+    secret = _run(['docker', 'exec', container, 'cat', password_file])[1]
+    directory = tempfile.mkdtemp(prefix='stackops-restore-check-', dir='/run' if os.path.isdir('/run') else None)
+    path = os.path.join(directory, os.path.basename(password_file))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    with os.fdopen(descriptor, 'w') as handle:
+        handle.write(secret)
+    user = ((live.get('Config') or {}).get('User') or '').split(':')
+    if user[0].isdigit():
+        os.chown(path, int(user[0]), int(user[1]) if len(user) > 1 and user[1].isdigit() else -1)
+    return directory, path
 
 
 def wait_ready(container, password_file, user, database, timeout=120):
@@ -320,19 +372,23 @@ def restore_check(params, now=None):
 
     live_ids = find_containers(project, params['service'])
     if not live_ids:
-        raise RestoreError('no running container of service %s in compose project %s' % (params['service'], project),
-                           result)
+        raise RestoreError('no running container of service %s of stack %s on this host (a compose project, or the '
+                           'Swarm service %s_%s: run this on the data node)'
+                           % (params['service'], project, project, params['service']), result)
     live = inspect(live_ids[0])
     image = params.get('image') or (live.get('Config') or {}).get('Image')
     result['image'] = image
     name = 'stackops-restore-check-%s-%d' % (project, os.getpid())
-    argv = scratch_run_argv(name, live, database, project)
+    pw, user = params['password_file'], params.get('user') or ''
+    handed = None
+    if pw not in mounted_files(live):
+        handed = hand_over_password(live_ids[0], live, pw)
+    argv = scratch_run_argv(name, live, database, project, {pw: handed[1]} if handed else None)
     if params.get('image'):
         argv[-1] = params['image']
-    pw, user = params['password_file'], params.get('user') or ''
     started = time.time()
-    _run(argv)
     try:
+        _run(argv)
         wait_ready(name, pw, user, database)
         restore_started = time.time()
         restore_args = ['pg_restore', '--host', '127.0.0.1', '--dbname', database, '--no-owner', '--no-privileges',
@@ -348,6 +404,8 @@ def restore_check(params, now=None):
         restored = table_counts(name, pw, user, database, host='127.0.0.1')
     finally:
         _run(['docker', 'rm', '--force', '--volumes', name], check=False)
+        if handed:
+            shutil.rmtree(handed[0], ignore_errors=True)
     result['total_seconds'] = round(time.time() - started, 2)
     live_counts = table_counts(live_ids[0], pw, user, database)
     rows, problems = compare_counts(live_counts, restored, params.get('tolerance_percent') or 0)
@@ -370,7 +428,15 @@ def restore_live(params, check_mode=False):
         stream_into(path, None, [])  # raises the message about the missing key
     live_ids = find_containers(project, params['service'])
     if not live_ids:
-        raise RestoreError('no running container of service %s in compose project %s' % (params['service'], project),
+        raise RestoreError('no running container of service %s of stack %s on this host (a compose project, or the '
+                           'Swarm service %s_%s: run this on the data node)'
+                           % (params['service'], project, project, params['service']), result)
+    if params.get('stop_services') and 'com.docker.swarm.service.name' in (inspect(live_ids[0]).get('Config') or {}).get(
+            'Labels', {}):
+        raise RestoreError('%s is a Swarm service task: Swarm would start stopped writers again at once. Scale the '
+                           'services that write to the database to 0 (docker service scale %s=0 ...), restore with '
+                           'stop_services empty (backup_writer_services: []), then scale them back'
+                           % (live_ids[0][:12], '=0 '.join('%s_%s' % (project, s) for s in params['stop_services'])),
                            result)
     writers = []
     for service in params.get('stop_services') or []:

@@ -117,3 +117,104 @@ def test_stream_into_refuses_an_encrypted_dump_without_key(tmp_path):
     path.write_bytes(b'age-encryption.org/v1\n')
     with pytest.raises(RestoreError, match='is encrypted; give the age private key'):
         stream_into(str(path), '', ['cat'])
+
+
+def _fake_docker(monkeypatch, answers, calls):
+    """docker ps answers by the label filters given; docker inspect answers with the live container."""
+    from ansible_collections.stackops.hardened.plugins.module_utils import backup_restore
+
+    def run(argv, data=None, check=True):
+        calls.append(argv)
+        if argv[:2] == ['docker', 'ps']:
+            labels = tuple(argv[i + 1] for i, word in enumerate(argv) if word == '--filter' and argv[i + 1].startswith('label='))
+            return 0, '\n'.join(answers.get(labels, [])), ''
+        if argv[:2] == ['docker', 'inspect']:
+            return 0, '[%s]' % __import__('json').dumps(answers['inspect']), ''
+        raise AssertionError('unexpected command %s' % argv)
+    monkeypatch.setattr(backup_restore, '_run', run)
+    return backup_restore
+
+
+COMPOSE = ('label=com.docker.compose.project=demo', 'label=com.docker.compose.service=postgres')
+SWARM = ('label=com.docker.stack.namespace=demo', 'label=com.docker.swarm.service.name=demo_postgres')
+
+
+def test_find_containers_of_a_compose_service_first(monkeypatch):
+    calls = []
+    backup_restore = _fake_docker(monkeypatch, {COMPOSE: ['c1'], SWARM: ['s1']}, calls)
+    assert backup_restore.find_containers('demo', 'postgres') == ['c1']
+    assert len(calls) == 1
+
+
+def test_find_containers_of_a_swarm_task_on_the_data_node(monkeypatch):
+    calls = []
+    backup_restore = _fake_docker(monkeypatch, {SWARM: ['s1']}, calls)
+    assert backup_restore.find_containers('demo', 'postgres') == ['s1']
+    assert [c for c in calls[1] if c.startswith('label=')] == list(SWARM)
+    assert 'status=running' in calls[1]
+
+
+def test_find_containers_on_a_host_without_the_service(monkeypatch):
+    backup_restore = _fake_docker(monkeypatch, {}, [])
+    assert backup_restore.find_containers('demo', 'postgres') == []
+
+
+def test_live_restore_on_swarm_refuses_to_stop_writers_that_swarm_would_restart(monkeypatch, tmp_path):
+    run = tmp_path / '20261204T030000Z'
+    run.mkdir()
+    dump = run / 'db-demo.dump'
+    dump.write_bytes(b'PGDMP')
+    (run / 'db-demo.dump.sha256').write_text(hashlib.sha256(b'PGDMP').hexdigest() + '  db-demo.dump\n')
+    live = dict(LIVE, Config=dict(LIVE['Config'], Labels={'com.docker.swarm.service.name': 'demo_postgres'}))
+    backup_restore = _fake_docker(monkeypatch, {SWARM: ['0123456789abcdef'], 'inspect': live}, [])
+    params = dict(project='demo', service='postgres', database='demo', backup_dir=str(tmp_path), target='live',
+                  password_file='/run/secrets/postgres_password', stop_services=['api', 'worker'], confirm='demo')
+    with pytest.raises(RestoreError) as err:
+        backup_restore.restore_live(params)
+    assert 'Swarm service task' in str(err.value)
+    assert 'docker service scale demo_api=0 demo_worker=0' in str(err.value)
+
+
+SWARM_LIVE = {
+    'Config': {'Image': 'stackops-demo/postgres:1.0', 'User': '999:999',
+               'Env': ['POSTGRES_USER=demo', 'POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password'],
+               'Labels': {'com.docker.swarm.service.name': 'demo_postgres'}},
+    'HostConfig': {'ReadonlyRootfs': True, 'Tmpfs': None},
+    'Mounts': [
+        {'Type': 'volume', 'Source': '/var/lib/docker/volumes/demo_pgdata/_data', 'Destination': '/var/lib/postgresql/data'},
+        {'Type': 'tmpfs', 'Source': '', 'Destination': '/run/postgresql'},
+        {'Type': 'tmpfs', 'Source': '', 'Destination': '/dev/shm'},
+    ],
+}
+
+
+def test_scratch_container_of_a_swarm_task_gets_its_tmpfs_mounts_and_the_handed_over_secret():
+    from ansible_collections.stackops.hardened.plugins.module_utils.backup_restore import mounted_files
+    assert '/run/secrets/postgres_password' not in mounted_files(SWARM_LIVE)
+    argv = scratch_run_argv('scratch-2', SWARM_LIVE, 'demo', 'demo',
+                            {'/run/secrets/postgres_password': '/run/stackops-restore-check-x/postgres_password'})
+    tmpfs = [argv[i + 1] for i, word in enumerate(argv) if word == '--tmpfs']
+    assert tmpfs == ['/run/postgresql', '/tmp']
+    volumes = [argv[i + 1] for i, word in enumerate(argv) if word == '--volume']
+    assert volumes == ['/run/stackops-restore-check-x/postgres_password:/run/secrets/postgres_password:ro']
+    assert '--read-only' in argv and argv[-1] == 'stackops-demo/postgres:1.0'
+
+
+def test_compose_secrets_stay_bind_mounts():
+    from ansible_collections.stackops.hardened.plugins.module_utils.backup_restore import mounted_files
+    assert '/run/secrets/postgres_password' in mounted_files(LIVE)
+
+
+def test_hand_over_password_writes_a_private_copy_for_the_container_user(monkeypatch, tmp_path):
+    from ansible_collections.stackops.hardened.plugins.module_utils import backup_restore
+    calls, owners = [], []
+    monkeypatch.setattr(backup_restore, '_run', lambda argv, **kw: (calls.append(argv), (0, 's3cret\n', ''))[1])
+    monkeypatch.setattr(backup_restore.os, 'chown', lambda path, uid, gid: owners.append((uid, gid)))
+    monkeypatch.setattr(backup_restore.tempfile, 'mkdtemp', lambda prefix, dir=None: str(tmp_path / 'handed'))
+    (tmp_path / 'handed').mkdir()
+    directory, path = backup_restore.hand_over_password('0123', SWARM_LIVE, '/run/secrets/postgres_password')
+    assert calls == [['docker', 'exec', '0123', 'cat', '/run/secrets/postgres_password']]
+    assert open(path).read() == 's3cret\n'
+    assert os.stat(path).st_mode & 0o777 == 0o400
+    assert owners == [(999, 999)]
+    assert directory == str(tmp_path / 'handed')
