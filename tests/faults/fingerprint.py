@@ -253,13 +253,43 @@ def files():
         else:
             walk = [top]
         for path in walk:
+            key = host_neutral_path(path)
+            if key is None:
+                continue
             try:
                 st = os.lstat(path)
             except OSError:
-                found[path] = 'absent'
+                found[key] = 'absent'
                 continue
-            found[path] = '%d:%d %04o' % (st.st_uid, st.st_gid, st.st_mode & 0o7777)
+            found[key] = '%d:%d %04o' % (st.st_uid, st.st_gid, st.st_mode & 0o7777)
     return found
+
+
+JOURNAL = '/var/log/journal/'
+
+
+def host_neutral_path(path):
+    """The path as two hosts converged alike both have it, or None for what differs by nature:
+    journald's directory is named after the machine id, and the files in it after the boot and
+    the rotations so far. The directory is kept (its owner and mode are set), the files not."""
+    if not path.startswith(JOURNAL):
+        return path
+    parts = path[len(JOURNAL):].split('/')
+    if len(parts) == 1 and re.match(r'^[0-9a-f]{32}$', parts[0]):
+        return JOURNAL + '<machine-id>'
+    if len(parts) > 1 and re.match(r'^[0-9a-f]{32}$', parts[0]):
+        return None
+    return path
+
+
+# Labels whose value is a list that compose writes in no fixed order (from a map).
+UNORDERED_LABELS = ('com.docker.compose.depends_on',)
+
+
+def label_value(key, value):
+    if key in UNORDERED_LABELS and isinstance(value, str):
+        return ','.join(sorted(value.split(',')))
+    return value
 
 
 def containers():
@@ -285,7 +315,7 @@ def containers():
         result.append(dict(
             name=item.get('Name'), image=config.get('Image'), user=config.get('User'),
             config_current=wanted == labels.get('com.docker.compose.config-hash'),
-            labels=dict((key, value) for key, value in labels.items()
+            labels=dict((key, label_value(key, value)) for key, value in labels.items()
                         if key not in ('com.docker.compose.config-hash', 'org.stackops.secrets')),
             status=state.get('Status'), exit_code=state.get('ExitCode'),
             health=(state.get('Health') or {}).get('Status'),
