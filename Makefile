@@ -25,7 +25,7 @@ JOBS ?= 2
 S ?= baseline
 
 .PHONY: help setup venv docker images collection lint sanity unit molecule molecule-all \
-        test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy bench-deploy report rules-test \
+        checks test demo demo-clean bench bench-scan bench-backup bench-alert bench-faults bench-policy bench-deploy report rules-test \
         changelog build clean
 
 help:
@@ -84,7 +84,12 @@ molecule: setup
 molecule-all: setup
 	@scripts/molecule-lanes.sh $(JOBS) $(SCENARIOS)
 
-test: setup lint sanity unit rules-test molecule-all
+# lint, sanity, unit and rules-test are independent of each other: `make test` runs them two
+# at a time, each one's output printed together when it ends.
+checks: venv collection
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint sanity unit rules-test
+
+test: setup checks molecule-all
 
 demo: setup
 	@scripts/demo.sh up
