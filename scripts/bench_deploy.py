@@ -55,12 +55,7 @@ def run(argv, check=True, **kwargs):
 
 
 def environment():
-    env = dict(os.environ)
-    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
-    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(ROOT, '.cache', 'collections'))
-    env['ANSIBLE_CONFIG'] = os.path.join(ROOT, 'ansible.cfg')
-    env['STACKOPS_DEPLOYED_BY'] = 'make bench-deploy'
-    return env
+    return figures.ansible_environment(STACKOPS_DEPLOYED_BY='make bench-deploy')
 
 
 def start_host(env, workdir):

@@ -5,6 +5,7 @@
 Each bench script (scripts/bench*.py) calls write_bench() once with its figures; the file is
 .cache/figures/bench-<name>.json, replaced by the bench's next run. `make report` (scripts/report.py)
 reads them with read_benches() and says "not run on this machine" for the benches without one.
+Both also run Ansible in the environment of ansible_environment().
 """
 
 import datetime
@@ -14,6 +15,18 @@ import platform
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIGURES_DIR = os.path.join(ROOT, ".cache", "figures")
+
+
+def ansible_environment(**extra):
+    """A copy of os.environ for running this checkout's Ansible tools: the virtualenv's first on
+    PATH, the collection through the tree the Makefile links, the checkout's ansible.cfg; then extra."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, ".cache", "collections"))
+    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
+    env.update(extra)
+    return env
+
 
 # name -> (the make target that runs it, what it measures), in the order the report shows them.
 BENCHES = {

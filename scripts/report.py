@@ -57,12 +57,7 @@ def log(message):
 
 
 def environment():
-    env = dict(os.environ)
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, ".cache", "collections"))
-    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
-    env["ANSIBLE_FORCE_COLOR"] = "false"
-    return env
+    return figures.ansible_environment(ANSIBLE_FORCE_COLOR="false")
 
 
 def capture(argv, timeout=120):
